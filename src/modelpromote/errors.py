@@ -1,0 +1,131 @@
+"""One error vocabulary for the whole tool.
+
+Every problem the tool can report has a stable code (``MP###``) so that CI logs, docs and
+tests can refer to it, and a default hint that tells the user what to do.  A :class:`Finding`
+is data (where, what, how to fix); the exceptions carry findings plus the exit code the CLI
+must return:
+
+* 0 ok, 1 a check or gate said no, 2 bad input or usage, 3 an outside service failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_SERVICE = 3
+
+Severity = Literal["error", "warning"]
+
+# code -> (short title, default hint).  Codes are never reused for something else.
+CODES: dict[str, tuple[str, str]] = {
+    # 0xx: the file itself
+    "MP001": ("file not found", "check the path, or pass --manifest PATH"),
+    "MP002": ("not a regular file", "pass the path of the manifest file, not a directory"),
+    "MP003": ("file too large", "a manifest this size is almost certainly not a manifest; split it or raise MODELPROMOTE_MAX_BYTES"),
+    "MP004": ("not UTF-8", "save the file as UTF-8"),
+    "MP005": ("YAML syntax error", "fix the YAML at the position shown"),
+    "MP006": ("duplicate key", "each key may appear once per mapping; remove or rename one of them"),
+    "MP007": ("alias expansion too large", "anchors/aliases expand to too many nodes; write the data out or use fewer aliases"),
+    "MP008": ("empty manifest", "start from models/manifest.yaml in the modelpromote repository"),
+    "MP009": ("not a mapping", "the manifest must be a mapping with schema_version, environments, models, ..."),
+    "MP010": ("cannot read file", "check the file's permissions"),
+    "MP011": ("cannot write file", "check the file and directory permissions"),
+    "MP012": ("unsupported YAML feature", "remove the tag; the manifest uses plain YAML types only"),
+    # 1xx: shape (schema)
+    "MP101": ("unknown key", "remove the key or fix its spelling"),
+    "MP102": ("missing key", "add the key"),
+    "MP103": ("invalid value", "fix the value; `modelpromote schema` prints what is allowed"),
+    "MP104": ("unsupported schema_version", "this modelpromote understands schema_version 1"),
+    # 2xx: meaning (semantic checks)
+    "MP201": ("invalid version id", "use <base>-v<MAJOR.MINOR.PATCH>[-<pre.release>][_prompt-v<N>], e.g. claude-3-5-sonnet-v1.3.0-rc.1"),
+    "MP202": ("duplicate version", "each version id may appear once in version_history"),
+    "MP203": ("unknown version", "add the version to version_history, or declare it under external_models"),
+    "MP204": ("unknown environment", "use an environment declared in the top-level environments ladder"),
+    "MP205": ("version not allowed live", "failed and retired versions may not be live; roll back or promote another version"),
+    "MP206": ("prerelease not allowed", "this environment sets allow_prerelease: false; finalize the release first"),
+    "MP207": ("fallback loop", "break the cycle: a fallback chain must end"),
+    "MP208": ("invalid date", "use an ISO date (2026-05-15) or timestamp with timezone (2026-05-15T10:00:00Z)"),
+    "MP209": ("duplicate name", "names must be unique"),
+    "MP210": ("invalid ladder", "environments are listed lowest first; promote_from must name an earlier one"),
+    "MP211": ("legacy manifest format", "run `modelpromote migrate` to rewrite it into the canonical form, keeping comments"),
+    "MP212": ("base model mismatch", "base_model must be the part of the version id before -v"),
+    "MP213": ("unknown status", "use one of: dev, release_candidate, stable, deprecated, retired, failed"),
+    "MP214": ("invalid rollout", "a canary or A/B split needs a baseline that exists and a weight in 1..99"),
+    # 3xx: the command line
+    "MP301": ("unknown model", "see `modelpromote status` for the models in the manifest"),
+    "MP302": ("invalid argument", "see --help"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located as precisely as the source allows."""
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None  # 1-based
+    col: int | None = None  # 1-based
+    hint: str | None = None
+    severity: Severity = "error"
+
+    @property
+    def title(self) -> str:
+        return CODES.get(self.code, ("", ""))[0]
+
+    @property
+    def fix(self) -> str:
+        return self.hint if self.hint is not None else CODES.get(self.code, ("", ""))[1]
+
+    def where(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "hint": self.fix,
+        }
+
+
+class ModelpromoteError(Exception):
+    """Base of every error the CLI turns into a message (never a traceback)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, findings: list[Finding] | Finding | str, *, code: str = "MP302") -> None:
+        if isinstance(findings, str):
+            findings = Finding(code, findings)
+        self.findings = [findings] if isinstance(findings, Finding) else list(findings)
+        super().__init__("; ".join(f.message for f in self.findings))
+
+
+class InputError(ModelpromoteError):
+    """Bad input or usage: unreadable file, invalid argument (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class CheckFailed(ModelpromoteError):
+    """A check or gate said no (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class ServiceError(ModelpromoteError):
+    """An outside service failed after retries (exit 3)."""
+
+    exit_code = EXIT_SERVICE

@@ -1,0 +1,251 @@
+"""The manifest's shape, as pydantic models.
+
+Every model forbids unknown keys: a typo such as ``allow_prerelase`` must be an error, not a
+silently ignored setting.  Rules that need the whole document (does a pointer resolve? is the
+ladder ordered?) live in :mod:`modelpromote.manifest.checks`, not here, so that this module stays
+a plain description that also produces the JSON Schema for editors.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+
+STATUSES = ("dev", "release_candidate", "stable", "deprecated", "retired", "failed")
+Status = Literal["dev", "release_candidate", "stable", "deprecated", "retired", "failed"]
+
+# Names end up in branch names, labels, file paths and shell: keep them boring.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+OWNER_PATTERN = r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]{1,100})?$"
+Owner = Annotated[str, StringConstraints(pattern=OWNER_PATTERN)]
+# A pointer or catalogue id; its grammar is checked by versions.parse_version in checks, which
+# gives a far better message than a regex error would.
+VersionRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"1h30m"``, ``"24h"``, ``"30d"``, ``"2w"`` -> timedelta (``ValueError`` otherwise)."""
+    m = _DURATION_RE.match(text)
+    if not text or m is None:
+        raise ValueError(f"{text!r} is not a duration; use e.g. 30m, 1h, 24h, 7d, 1h30m")
+    w, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_check_duration), Field(json_schema_extra={"pattern": _DURATION_RE.pattern})]
+Percent = Annotated[int, Field(ge=1, le=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _check_steps(steps: list[int]) -> list[int]:
+    if not steps:
+        raise ValueError("canary steps must not be empty")
+    if any(b <= a for a, b in zip(steps, steps[1:])):
+        raise ValueError(f"canary steps must increase strictly, got {steps}")
+    if steps[-1] != 100:
+        raise ValueError(f"the last canary step must be 100 (full rollout), got {steps[-1]}")
+    return steps
+
+
+class CanaryPolicy(Strict):
+    """How a change to this environment rolls out: traffic percentages and time between steps."""
+
+    steps: Annotated[list[Percent], AfterValidator(_check_steps)] = Field(
+        description="Percent of traffic on the new version at each step, ending at 100."
+    )
+    interval: Duration = Field("30m", description="Minimum time at a step before health may advance it.")
+
+
+class Environment(Strict):
+    """A rung of the promotion ladder."""
+
+    name: Name
+    description: str | None = None
+    promote_from: Name | None = Field(None, description="A version must be live there before it can come here.")
+    soak: Duration | None = Field(None, description="... and live there for at least this long.")
+    approvals: int = Field(0, ge=0, le=10, description="Distinct approving reviewers a promotion PR needs.")
+    allow_prerelease: bool = Field(True, description="Whether rc/beta versions may be live here.")
+    canary: CanaryPolicy | None = None
+
+
+class Settings(Strict):
+    """Per-environment runtime settings (the article's ModelConfig)."""
+
+    max_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    timeout_ms: int | None = Field(None, ge=1)
+    enable_caching: bool | None = None
+    params: dict[str, Any] = Field(default_factory=dict, description="Provider-specific parameters, passed through.")
+
+
+class CanaryState(Strict):
+    """A rollout in progress: the pointer names the new version, ``baseline`` serves the rest."""
+
+    baseline: VersionRef
+    weight: int = Field(ge=1, le=99, description="Percent of traffic on the new version.")
+    step: int = Field(0, ge=0, description="Index into the environment's canary.steps.")
+    started_at: AwareDatetime
+    updated_at: AwareDatetime | None = None
+
+
+class Experiment(Strict):
+    """A sticky A/B split: the live version is the treatment, compared against ``control``.
+
+    Same orientation as a canary: the pointer names the candidate, the other field what it is
+    measured against, and ``weight`` is the candidate's share.
+    """
+
+    control: VersionRef
+    weight: int = Field(50, ge=1, le=99, description="Percent of traffic on the treatment (the live version).")
+    salt: str | None = Field(None, description="Experiment id mixed into the bucketing hash.")
+    started_at: AwareDatetime | None = None
+
+
+class Hold(Strict):
+    """Set by a rollback: automatic promotion of this model stops until a person clears it."""
+
+    reason: str
+    at: AwareDatetime
+    by: str | None = None
+    env: Name | None = None
+
+
+class Model(Strict):
+    name: Name
+    description: str | None = None
+    owners: list[Owner] = Field(default_factory=list, description="GitHub users (@login) or teams (@org/team).")
+    environments: dict[Name, VersionRef] = Field(default_factory=dict, description="Live version per environment.")
+    config: dict[Name, Settings] = Field(default_factory=dict)
+    fallbacks: list[VersionRef] = Field(default_factory=list, description="Tried in order when the live version fails.")
+    canary: dict[Name, CanaryState] = Field(default_factory=dict)
+    experiments: dict[Name, Experiment] = Field(default_factory=dict)
+    shadow: dict[Name, VersionRef] = Field(default_factory=dict, description="Gets a copy of traffic; never answers users.")
+    hold: Hold | None = None
+
+
+class Artifact(Strict):
+    digest: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+    uri: str | None = None
+
+
+class VersionEntry(Strict):
+    version: VersionRef
+    base_model: str
+    provider_model: str | None = Field(None, description="The model name the provider's API is called with.")
+    training_date: date | None = None
+    status: Status
+    changelog: str = ""
+    artifact: Artifact | None = None
+    fallback: VersionRef | None = Field(None, description="Where this version's traffic goes when it fails.")
+    created_at: AwareDatetime | None = None
+
+
+class ExternalModel(Strict):
+    """A provider model that may appear in fallback chains without a catalogue entry."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    provider: str | None = None
+    description: str | None = None
+
+
+class Promotion(Strict):
+    """One entry of the append-only promotions log."""
+
+    model: Name
+    env: Name
+    from_: VersionRef | None = Field(None, alias="from")
+    to: VersionRef
+    at: AwareDatetime
+    by: str | None = None
+    reason: str | None = None
+    pr: int | None = Field(None, ge=1)
+    kind: Literal["promote", "rollback", "canary", "complete"] = "promote"
+
+
+class FailureRecord(Strict):
+    model: Name
+    version: VersionRef
+    env: Name
+    at: AwareDatetime
+    gate: str
+    report: str | None = None
+    reason: str | None = None
+
+
+class FreezeWindow(Strict):
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str
+    environments: list[Name] = Field(default_factory=list, description="Empty means every environment.")
+
+
+class EvalRule(Strict):
+    metrics: dict[str, str] = Field(default_factory=dict, description='e.g. {accuracy: ">= 0.85"}')
+    min_samples: int = Field(30, ge=1)
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+
+class RollbackPolicy(Strict):
+    latency_p99_ms: float = 2000
+    error_rate: float = 0.01
+    quality_score: float = 0.80
+    hallucination_rate: float = 0.05
+    cost_per_request_cents: float = 2.0
+    min_breaches: int = Field(2, ge=1, description="Non-critical breaches needed for a rollback.")
+    critical: list[str] = Field(default_factory=lambda: ["error_rate", "hallucination_rate"])
+    auto_merge: bool = False
+
+
+class Policies(Strict):
+    eval: dict[str, EvalRule] = Field(
+        default_factory=dict, description='Keys: "default", "<model>" or "<model>/<env>".'
+    )
+    rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
+    retention: Duration = "30d"
+    freeze: list[FreezeWindow] = Field(default_factory=list)
+
+
+class Manifest(Strict):
+    schema_version: Literal[1]
+    environments: Annotated[list[Environment], Field(min_length=1)]
+    external_models: list[ExternalModel] = Field(default_factory=list)
+    models: list[Model] = Field(default_factory=list)
+    version_history: list[VersionEntry] = Field(default_factory=list)
+    promotions: list[Promotion] = Field(default_factory=list)
+    failures: list[FailureRecord] = Field(default_factory=list)
+    policies: Policies = Field(default_factory=Policies)
+
+    # Lookups used everywhere; built on demand because the manifest is immutable in practice.
+    def env(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+    def model(self, name: str) -> Model | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def catalogue(self) -> dict[str, VersionEntry]:
+        return {v.version: v for v in self.version_history}
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Manifest.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://modelpromote.dev/manifest.schema.json"
+    schema["title"] = "modelpromote manifest"
+    return schema
