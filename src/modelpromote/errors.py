@@ -10,7 +10,7 @@ must return:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 EXIT_OK = 0

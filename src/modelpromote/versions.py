@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import total_ordering
 from typing import Literal
 
-import semver
+import semver as _semver
 
 ChangeKind = Literal["major", "minor", "patch", "prerelease", "prompt", "none"]
 
 # Base model names are lowercase slugs; the first "-v" followed by MAJOR.MINOR.PATCH starts the
 # version, so bases such as "llama-v2-chat" or "mistral-7b-v0.3" work.  Semver's own grammar
-# (no leading zeros, identifiers of [0-9A-Za-z-]) is enforced by semver.Version.parse below.
+# (no leading zeros, identifiers of [0-9A-Za-z-]) is enforced by _semver.Version.parse below.
 _ID_RE = re.compile(
     r"^(?P<base>[a-z0-9][a-z0-9.-]*?)"
     r"-v(?P<semver>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
@@ -38,7 +38,7 @@ class VersionError(ValueError):
 @dataclass(frozen=True)
 class VersionId:
     base: str
-    semver: semver.Version
+    semver: _semver.Version
     prompt: int | None = None
 
     def __str__(self) -> str:
@@ -54,7 +54,7 @@ class VersionId:
     def is_prerelease(self) -> bool:
         return self.semver.prerelease is not None
 
-    def sort_key(self) -> tuple[str, semver.Version, int]:
+    def sort_key(self) -> tuple[str, _semver.Version, int]:
         return (self.base, self.semver.replace(build=None), -1 if self.prompt is None else self.prompt)
 
     def __lt__(self, other: object) -> bool:
@@ -82,7 +82,7 @@ def parse_version(text: str) -> VersionId:
     if m is None:
         raise VersionError(_explain(text))
     try:
-        ver = semver.Version.parse(m["semver"])
+        ver = _semver.Version.parse(m["semver"])
     except ValueError as exc:
         raise VersionError(f"{text!r}: {m['semver']!r} is not valid semver ({exc})") from None
     if ver.prerelease:
@@ -91,7 +91,7 @@ def parse_version(text: str) -> VersionId:
                 word = ident.rstrip("0123456789")
                 raise VersionError(
                     f"{text!r}: prerelease identifier {ident!r} must be dotted: "
-                    f"write {word}.{ident[len(word):]} (semver orders {word}10 before {word}9)"
+                    f"write {word}.{ident[len(word) :]} (semver orders {word}10 before {word}9)"
                 )
     prompt = int(m["prompt"]) if m["prompt"] is not None else None
     return VersionId(m["base"], ver, prompt)

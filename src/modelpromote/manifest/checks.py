@@ -32,16 +32,24 @@ def _check_ladder(m: Manifest, src: Source) -> list[Finding]:
             continue
         if env.promote_from is not None:
             if env.promote_from == env.name:
-                out.append(src.finding("MP210", f"environment {env.name!r} promotes from itself",
-                                       ("environments", i, "promote_from")))
+                out.append(src.finding("MP210", f"environment {env.name!r} promotes from itself", ("environments", i, "promote_from")))
             elif env.promote_from not in seen:
                 later = any(e.name == env.promote_from for e in m.environments)
                 why = "comes later in the ladder" if later else "is not declared"
-                out.append(src.finding("MP210", f"environment {env.name!r}: promote_from {env.promote_from!r} {why}",
-                                       ("environments", i, "promote_from")))
+                out.append(
+                    src.finding(
+                        "MP210", f"environment {env.name!r}: promote_from {env.promote_from!r} {why}", ("environments", i, "promote_from")
+                    )
+                )
         elif env.soak is not None:
-            out.append(src.finding("MP210", f"environment {env.name!r} sets soak without promote_from",
-                                   ("environments", i, "soak"), hint="add promote_from, or remove soak"))
+            out.append(
+                src.finding(
+                    "MP210",
+                    f"environment {env.name!r} sets soak without promote_from",
+                    ("environments", i, "soak"),
+                    hint="add promote_from, or remove soak",
+                )
+            )
         seen[env.name] = i
     return out
 
@@ -57,8 +65,14 @@ def _check_catalogue(m: Manifest, src: Source, out: list[Finding]) -> dict[str, 
             out.append(src.finding("MP201", str(exc), path))
             continue
         if vid.prompt is not None:
-            out.append(src.finding("MP201", f"{entry.version!r}: catalogue versions carry no _prompt suffix", path,
-                                   hint=f"list {vid.model_version} here; pair the prompt in environment pointers"))
+            out.append(
+                src.finding(
+                    "MP201",
+                    f"{entry.version!r}: catalogue versions carry no _prompt suffix",
+                    path,
+                    hint=f"list {vid.model_version} here; pair the prompt in environment pointers",
+                )
+            )
             continue
         if entry.version in first:
             j = first[entry.version]
@@ -68,16 +82,22 @@ def _check_catalogue(m: Manifest, src: Source, out: list[Finding]) -> dict[str, 
         first[entry.version] = i
         parsed[entry.version] = vid
         if vid.base != entry.base_model:
-            out.append(src.finding("MP212", f"{entry.version!r} has base model {vid.base!r} but base_model says "
-                                   f"{entry.base_model!r}", ("version_history", i, "base_model")))
+            out.append(
+                src.finding(
+                    "MP212",
+                    f"{entry.version!r} has base model {vid.base!r} but base_model says {entry.base_model!r}",
+                    ("version_history", i, "base_model"),
+                )
+            )
     # version-level fallback links: resolve, and never loop
     for i, entry in enumerate(m.version_history):
         if entry.fallback is None:
             continue
         path = ("version_history", i, "fallback")
         if entry.fallback not in parsed and not any(x.name == entry.fallback for x in m.external_models):
-            out.append(src.finding("MP203", f"fallback {entry.fallback!r} of {entry.version!r} is not in "
-                                   "version_history or external_models", path))
+            out.append(
+                src.finding("MP203", f"fallback {entry.fallback!r} of {entry.version!r} is not in version_history or external_models", path)
+            )
     links = {e.version: e.fallback for e in m.version_history if e.fallback}
     reported: set[str] = set()
     for start in links:
@@ -87,11 +107,10 @@ def _check_catalogue(m: Manifest, src: Source, out: list[Finding]) -> dict[str, 
             chain.append(node)
             node = links.get(node)
         if node is not None and node not in reported:
-            cycle = chain[chain.index(node):]
+            cycle = chain[chain.index(node) :]
             reported.update(cycle)
             i = first.get(node, 0)
-            out.append(src.finding("MP207", "fallback chain loops: " + " -> ".join([*cycle, node]),
-                                   ("version_history", i, "fallback")))
+            out.append(src.finding("MP207", "fallback chain loops: " + " -> ".join([*cycle, node]), ("version_history", i, "fallback")))
     return parsed
 
 
@@ -104,8 +123,7 @@ def _check_external(m: Manifest, src: Source, out: list[Finding]) -> set[str]:
     return names
 
 
-def _resolve(ref: str, catalogue: dict[str, VersionId], path: PathKey, src: Source, out: list[Finding],
-             what: str) -> VersionId | None:
+def _resolve(ref: str, catalogue: dict[str, VersionId], path: PathKey, src: Source, out: list[Finding], what: str) -> VersionId | None:
     try:
         vid = parse_version(ref)
     except VersionError as exc:
@@ -117,8 +135,7 @@ def _resolve(ref: str, catalogue: dict[str, VersionId], path: PathKey, src: Sour
     return vid
 
 
-def _check_models(m: Manifest, src: Source, catalogue: dict[str, VersionId], external: set[str],
-                  out: list[Finding]) -> None:
+def _check_models(m: Manifest, src: Source, catalogue: dict[str, VersionId], external: set[str], out: list[Finding]) -> None:
     ladder = {e.name: e for e in m.environments}
     status = {e.version: e.status for e in m.version_history}
     seen: set[str] = set()
@@ -130,8 +147,14 @@ def _check_models(m: Manifest, src: Source, catalogue: dict[str, VersionId], ext
         for section in ("environments", "config", "canary", "experiments", "shadow"):
             for env in getattr(model, section):
                 if env not in ladder:
-                    out.append(src.finding("MP204", f"model {model.name!r}: {section}.{env}: no environment {env!r} "
-                                           f"in the ladder ({', '.join(ladder)})", (*base, section, env), key=True))
+                    out.append(
+                        src.finding(
+                            "MP204",
+                            f"model {model.name!r}: {section}.{env}: no environment {env!r} in the ladder ({', '.join(ladder)})",
+                            (*base, section, env),
+                            key=True,
+                        )
+                    )
         for env, ref in model.environments.items():
             path = (*base, "environments", env)
             vid = _resolve(ref, catalogue, path, src, out, f"{model.name}/{env}")
@@ -142,21 +165,20 @@ def _check_models(m: Manifest, src: Source, catalogue: dict[str, VersionId], ext
                 out.append(src.finding("MP205", f"{model.name}/{env} points at {ref!r}, whose status is {st}", path))
             e = ladder.get(env)
             if e is not None and not e.allow_prerelease and vid.is_prerelease:
-                out.append(src.finding("MP206", f"{model.name}/{env} points at prerelease {ref!r}, but {env} sets "
-                                       "allow_prerelease: false", path))
+                out.append(
+                    src.finding("MP206", f"{model.name}/{env} points at prerelease {ref!r}, but {env} sets allow_prerelease: false", path)
+                )
         for env, canary in model.canary.items():
             path = (*base, "canary", env)
             if env not in model.environments:
                 out.append(src.finding("MP214", f"{model.name}: canary in {env} but no live version there", path, key=True))
             _resolve(canary.baseline, catalogue, (*path, "baseline"), src, out, f"{model.name}/{env} canary baseline")
             if canary.baseline == model.environments.get(env):
-                out.append(src.finding("MP214", f"{model.name}/{env}: canary baseline equals the live version",
-                                       (*path, "baseline")))
+                out.append(src.finding("MP214", f"{model.name}/{env}: canary baseline equals the live version", (*path, "baseline")))
         for env, exp in model.experiments.items():
             path = (*base, "experiments", env)
             if env not in model.environments:
-                out.append(src.finding("MP214", f"{model.name}: experiment in {env} but no live version there", path,
-                                       key=True))
+                out.append(src.finding("MP214", f"{model.name}: experiment in {env} but no live version there", path, key=True))
             _resolve(exp.control, catalogue, (*path, "control"), src, out, f"{model.name}/{env} A/B control")
         for env, ref in model.shadow.items():
             _resolve(ref, catalogue, (*base, "shadow", env), src, out, f"{model.name}/{env} shadow")
@@ -181,5 +203,6 @@ def _check_logs(m: Manifest, src: Source, out: list[Finding]) -> None:
             out.append(src.finding("MP208", "freeze window ends before it starts", ("policies", "freeze", i, "end")))
         for env in w.environments:
             if env not in ladder:
-                out.append(src.finding("MP204", f"freeze window names unknown environment {env!r}",
-                                       ("policies", "freeze", i, "environments")))
+                out.append(
+                    src.finding("MP204", f"freeze window names unknown environment {env!r}", ("policies", "freeze", i, "environments"))
+                )

@@ -36,8 +36,7 @@ def _legacy_models(data: dict[str, Any]) -> list[int]:
     models = data.get("models")
     if not isinstance(models, list):
         return []
-    return [i for i, m in enumerate(models)
-            if isinstance(m, dict) and any(k in m and not isinstance(m[k], dict) for k in LEGACY_KEYS)]
+    return [i for i, m in enumerate(models) if isinstance(m, dict) and any(k in m and not isinstance(m[k], dict) for k in LEGACY_KEYS)]
 
 
 def is_legacy(data: dict[str, Any]) -> bool:
@@ -66,9 +65,7 @@ def normalize(src: Source) -> tuple[dict[str, Any], list[Finding]]:
         model["environments"] = envs
         models[i] = model
     data["models"] = models
-    names = ", ".join(
-        str(src.data["models"][i].get("name", f"models[{i}]")) for i in legacy_idx
-    )
+    names = ", ".join(str(src.data["models"][i].get("name", f"models[{i}]")) for i in legacy_idx)
     first = next(k for k in LEGACY_KEYS if k in src.data["models"][legacy_idx[0]])
     finding = src.finding(
         "MP211",
@@ -113,12 +110,12 @@ def migrate_text(text: str) -> tuple[str, list[str]]:
                     entry[k] = v
             ladder.append(entry)
         doc.insert(1, "environments", ladder)
-        doc.yaml_set_comment_before_after_key(
-            "environments", before="the promotion ladder, lowest first (added by modelpromote migrate)")
+        doc.yaml_set_comment_before_after_key("environments", before="the promotion ladder, lowest first (added by modelpromote migrate)")
         changes.append("added the environments ladder dev -> staging -> production (review soak/approvals)")
 
+    model: Any
     for model in doc.get("models") or []:
-        if not isinstance(model, dict):
+        if not isinstance(model, CommentedMap):
             continue
         keys = [k for k in LEGACY_KEYS if k in model and not isinstance(model[k], dict)]
         if not keys:

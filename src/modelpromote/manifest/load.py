@@ -98,8 +98,7 @@ def _model_at(loc: PathKey) -> type[BaseModel] | None:
         for c in candidates:
             origin = typing.get_origin(c)
             if isinstance(c, type) and issubclass(c, BaseModel) and isinstance(part, str):
-                f = c.model_fields.get(part) or next(
-                    (fi for fi in c.model_fields.values() if fi.alias == part), None)
+                f = c.model_fields.get(part) or next((fi for fi in c.model_fields.values() if fi.alias == part), None)
                 if f is not None:
                     nxt = f.annotation
             elif origin is list and isinstance(part, int):
@@ -139,10 +138,8 @@ def pydantic_findings(exc: ValidationError, src: Source) -> list[Finding]:
             model = _model_at(loc[:-1])
             allowed = _field_names(model) if model else []
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                f"allowed keys here: {', '.join(allowed)}" if allowed else None)
-            out.append(src.finding("MP101", f"unknown key {key!r} in {format_path(loc[:-1])}", loc, key=True,
-                                   hint=hint))
+            hint = f"did you mean {close[0]!r}?" if close else (f"allowed keys here: {', '.join(allowed)}" if allowed else None)
+            out.append(src.finding("MP101", f"unknown key {key!r} in {format_path(loc[:-1])}", loc, key=True, hint=hint))
         elif etype == "missing":
             out.append(src.finding("MP102", f"missing key {str(loc[-1])!r} in {format_path(loc[:-1])}", loc[:-1]))
         elif loc and loc[-1] == "status" and etype == "literal_error":

@@ -62,6 +62,5 @@ def live_rows(m: Manifest, model: str | None = None, env: str | None = None) -> 
             hold = None
             if mod.hold is not None and (mod.hold.env is None or mod.hold.env == e.name):
                 hold = mod.hold.reason
-            rows.append(LiveRow(mod.name, e.name, ref, st, promo.at if promo else None, rollout,
-                                canary.weight if canary else None, hold))
+            rows.append(LiveRow(mod.name, e.name, ref, st, promo.at if promo else None, rollout, canary.weight if canary else None, hold))
     return rows

@@ -8,6 +8,7 @@ a plain description that also produces the JSON Schema for editors.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -56,7 +57,7 @@ class Strict(BaseModel):
 def _check_steps(steps: list[int]) -> list[int]:
     if not steps:
         raise ValueError("canary steps must not be empty")
-    if any(b <= a for a, b in zip(steps, steps[1:])):
+    if any(b <= a for a, b in itertools.pairwise(steps)):
         raise ValueError(f"canary steps must increase strictly, got {steps}")
     if steps[-1] != 100:
         raise ValueError(f"the last canary step must be 100 (full rollout), got {steps[-1]}")
@@ -214,10 +215,8 @@ class RollbackPolicy(Strict):
 
 
 class Policies(Strict):
-    eval: dict[str, EvalRule] = Field(
-        default_factory=dict, description='Keys: "default", "<model>" or "<model>/<env>".'
-    )
-    rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
+    eval: dict[str, EvalRule] = Field(default_factory=dict, description='Keys: "default", "<model>" or "<model>/<env>".')
+    rollback: RollbackPolicy = RollbackPolicy()
     retention: Duration = "30d"
     freeze: list[FreezeWindow] = Field(default_factory=list)
 
@@ -230,7 +229,7 @@ class Manifest(Strict):
     version_history: list[VersionEntry] = Field(default_factory=list)
     promotions: list[Promotion] = Field(default_factory=list)
     failures: list[FailureRecord] = Field(default_factory=list)
-    policies: Policies = Field(default_factory=Policies)
+    policies: Policies = Policies()
 
     # Lookups used everywhere; built on demand because the manifest is immutable in practice.
     def env(self, name: str) -> Environment | None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +88,7 @@ class Source:
             p = p[:-1]
             key = False
 
-    def finding(self, code: str, message: str, path: PathKey = (), *, key: bool = False,
-                hint: str | None = None) -> Finding:
+    def finding(self, code: str, message: str, path: PathKey = (), *, key: bool = False, hint: str | None = None) -> Finding:
         line, col = self.at(path, key=key)
         return Finding(code, message, self.path, line, col, hint)
 
@@ -106,8 +105,14 @@ def read_text(path: str) -> str:
     except OSError as exc:
         raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(Finding("MP002", f"{path} is a directory, not a manifest file", path,
-                                 hint=f"pass {os.path.join(path, 'manifest.yaml')} or the file itself"))
+        raise InputError(
+            Finding(
+                "MP002",
+                f"{path} is a directory, not a manifest file",
+                path,
+                hint=f"pass {os.path.join(path, 'manifest.yaml')} or the file itself",
+            )
+        )
     if not stat.S_ISREG(st.st_mode):
         raise InputError(Finding("MP002", f"{path} is not a regular file", path))
     limit = max_bytes()
@@ -132,8 +137,9 @@ def decode(raw: bytes, path: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError(Finding("MP004", f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
-                                 path, line, col)) from None
+        raise InputError(
+            Finding("MP004", f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8", path, line, col)
+        ) from None
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -218,8 +224,7 @@ def parse(text: str, path: str) -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        raise InputError(Finding("MP005", msg, path, mark.line + 1 if mark else None,
-                                 mark.column + 1 if mark else None)) from None
+        raise InputError(Finding("MP005", msg, path, mark.line + 1 if mark else None, mark.column + 1 if mark else None)) from None
     except yaml.YAMLError as exc:
         raise InputError(Finding("MP005", str(exc), path)) from None
     return src
@@ -252,13 +257,18 @@ def _build(text: str, src: Source) -> None:
         if top.pending_key is None:  # this value is a key
             if not isinstance(value, str | int | float | bool) and value is not None:
                 raise fail("MP012", "only scalar mapping keys are supported", mark)
-            key = value if isinstance(value, str) else ("" if value is None else str(value).lower()
-                                                           if isinstance(value, bool) else str(value))
+            key = (
+                value
+                if isinstance(value, str)
+                else ("" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
+            )
             if key == "<<":
-                raise fail("MP012", "merge keys (<<) are not supported", mark,
-                           "write the keys out; the manifest is meant to be read by people")
+                raise fail(
+                    "MP012", "merge keys (<<) are not supported", mark, "write the keys out; the manifest is meant to be read by people"
+                )
             if key in top.container:
-                first = src.key_marks[(*top.path, key)][0]
+                first_path = (*top.path, key)
+                first = src.key_marks[first_path][0]
                 raise fail("MP006", f"duplicate key {key!r} (first defined at line {first.line + 1})", mark)
             top.pending_key = key
             top.key_span = span
@@ -279,6 +289,7 @@ def _build(text: str, src: Source) -> None:
             return (*top.path, len(top.container))
         return (*top.path, top.pending_key) if top.pending_key is not None else (*top.path, "<key>")
 
+    event: Any
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
         if kind is yaml.ScalarEvent:
@@ -318,8 +329,12 @@ def _build(text: str, src: Source) -> None:
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise fail("MP005", "the manifest must hold one YAML document, found a second one",
-                           event.start_mark, "remove the '---' and what follows, or split the files")
+                raise fail(
+                    "MP005",
+                    "the manifest must hold one YAML document, found a second one",
+                    event.start_mark,
+                    "remove the '---' and what follows, or split the files",
+                )
         if nodes > MAX_NODES:
             raise fail("MP007", f"the document has more than {MAX_NODES:,} nodes", event.start_mark)
     src.data = root

@@ -24,7 +24,7 @@ def _escape_prop(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(findings: Iterable[Finding]) -> str:
+def workflow_commands(findings: Iterable[Finding]) -> str:
     """``::error file=…,line=…,col=…,title=…::message`` lines (GitHub workflow commands)."""
     out = []
     for f in findings:

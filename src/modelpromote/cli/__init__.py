@@ -1,0 +1,12 @@
+"""The ``modelpromote`` command line.
+
+Each area registers its verbs on :data:`main` from its own module, imported here.  Thin by
+rule: parse -> call the core or a provider -> render -> exit code.
+"""
+
+from __future__ import annotations
+
+from . import manifest_verbs as manifest_verbs
+from .common import main, run
+
+__all__ = ["main", "run"]
