@@ -214,9 +214,43 @@ class RollbackPolicy(Strict):
     auto_merge: bool = False
 
 
+HealthMetricName = Literal["latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents"]
+
+
+class HealthQuery(Strict):
+    """PromQL for one health metric; {model}, {version}, {env} and {window} are filled in (validated values only)."""
+
+    query: str | None = Field(
+        None, description="Rate metrics: count of bad events (errors, hallucinations) in the window. Others: the metric's value."
+    )
+    samples: str | None = Field(None, description="How many requests (or graded responses) the value rests on.")
+    enabled: bool = Field(True, description="false: the metric is neither read nor needed to advance.")
+
+
+class HealthSource(Strict):
+    """Where `modelpromote health` reads metrics (--prometheus / --metrics-json override it)."""
+
+    kind: Literal["prometheus", "json"] = "prometheus"
+    url: str | None = Field(None, description="Prometheus base URL, or the URL of a JSON metrics document.")
+    path: str | None = Field(None, description="kind json: a metrics file, relative to the manifest.")
+    timeout: Duration = "10s"
+
+
+class HealthPolicy(Strict):
+    """How `modelpromote health` judges a canary or a recent promotion (thresholds: policies.rollback)."""
+
+    window: Duration = Field("30m", description="Metrics are read over this trailing window; older breaches are ignored.")
+    min_samples: int = Field(100, ge=1, description="Fewer samples than this is inconclusive: the rollout holds.")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="One-sided confidence of the Wilson bounds on rate metrics.")
+    watch: Duration = Field("24h", description="Promotions younger than this are checked (and rolled back if harmful).")
+    source: HealthSource = HealthSource()
+    metrics: dict[HealthMetricName, HealthQuery] = Field(default_factory=dict, description="Overrides of the default queries.")
+
+
 class Policies(Strict):
     eval: dict[str, EvalRule] = Field(default_factory=dict, description='Keys: "default", "<model>" or "<model>/<env>".')
     rollback: RollbackPolicy = RollbackPolicy()
+    health: HealthPolicy = HealthPolicy()
     retention: Duration = "30d"
     freeze: list[FreezeWindow] = Field(default_factory=list)
 
