@@ -66,7 +66,7 @@ def normalize(src: Source) -> tuple[dict[str, Any], list[Finding]]:
         models[i] = model
     data["models"] = models
     names = ", ".join(str(src.data["models"][i].get("name", f"models[{i}]")) for i in legacy_idx)
-    first = next(k for k in LEGACY_KEYS if k in src.data["models"][legacy_idx[0]])
+    first = next(k for k in src.data["models"][legacy_idx[0]] if k in LEGACY_KEYS)  # in file order
     finding = src.finding(
         "MP211",
         f"legacy manifest format: {names} use flat current_production/staging/dev keys "
@@ -117,7 +117,9 @@ def migrate_text(text: str) -> tuple[str, list[str]]:
     for model in doc.get("models") or []:
         if not isinstance(model, CommentedMap):
             continue
-        keys = [k for k in LEGACY_KEYS if k in model and not isinstance(model[k], dict)]
+        # File order, not ladder order: each key keeps its own comments (inline ones, and the
+        # blank line after a model's last key), so the diff is only the renamed keys.
+        keys = [k for k in model if k in LEGACY_KEYS and not isinstance(model[k], dict)]
         if not keys:
             continue
         envs = CommentedMap()
@@ -126,7 +128,8 @@ def migrate_text(text: str) -> tuple[str, list[str]]:
             comment = model.ca.items.get(key)
             if comment:
                 envs.ca.items[LEGACY_KEYS[key]] = comment
-        position = list(model.keys()).index(keys[0])
+        order = list(model.keys())
+        position = order.index(min(keys, key=order.index))
         for key in keys:
             del model[key]
         model.insert(position, "environments", envs)
