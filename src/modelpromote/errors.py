@@ -58,6 +58,13 @@ CODES: dict[str, tuple[str, str]] = {
     # 3xx: the command line
     "MP301": ("unknown model", "see `modelpromote status` for the models in the manifest"),
     "MP302": ("invalid argument", "see --help"),
+    # 6xx: the application runtime (modelpromote.runtime, `modelpromote export`)
+    "MP601": ("cannot read runtime config", "create it with `modelpromote export --env ENV --out FILE`"),
+    "MP602": ("unsupported runtime config format", "export with the modelpromote version the application uses, or upgrade it there"),
+    "MP603": ("invalid runtime config", "re-create it with `modelpromote export --env ENV --out FILE`; do not edit it by hand"),
+    "MP604": ("unknown model in runtime config", "route only models that are live in the exported environment"),
+    "MP605": ("every fallback failed", "the call failed on the live version and on every fallback; see the attempts"),
+    "MP606": ("canary and experiment at once", "finish (or remove) the canary or the A/B experiment in this environment first"),
 }
 
 

@@ -1,0 +1,42 @@
+"""What applications import: route requests to model versions from a compiled runtime config.
+
+    from modelpromote.runtime import Runtime
+    rt = Runtime.load("runtime.json")                # written by `modelpromote export`
+    a = rt.route("customer-support", user_id)         # a.version, a.provider_model, a.prompt, a.settings, a.arm
+    answer = rt.call("customer-support", user_id, lambda a: client.complete(model=a.provider_model, ...))
+
+Imports nothing heavy (no pydantic, ruamel, PyGithub, click, PyYAML): a test checks it.  See
+docs/runtime.md for the bucketing spec, the config format and the events.
+"""
+
+from __future__ import annotations
+
+from .assignment import Arm, Assignment
+from .bucketing import TOTAL, bucket, hash32, key_digest
+from .config import FORMAT, ConfigError, State, build_state
+from .events import Event, JsonLinesSink, Sink
+from .fallback import Attempt, Cooldown
+from .router import DEFAULT_KEY_SALT, CallFailed, Runtime, UnknownModel, read_config
+
+__all__ = [
+    "DEFAULT_KEY_SALT",
+    "FORMAT",
+    "TOTAL",
+    "Arm",
+    "Assignment",
+    "Attempt",
+    "CallFailed",
+    "ConfigError",
+    "Cooldown",
+    "Event",
+    "JsonLinesSink",
+    "Runtime",
+    "Sink",
+    "State",
+    "UnknownModel",
+    "bucket",
+    "build_state",
+    "hash32",
+    "key_digest",
+    "read_config",
+]

@@ -1,0 +1,149 @@
+"""The compiled runtime config: checked once, then turned into ready-made assignments.
+
+The JSON file (written by ``modelpromote export``) is the contract between the manifest and the
+application; :func:`build_state` validates it by hand (no pydantic: this runs in applications'
+processes) and precomputes every :class:`Assignment` so that ``route()`` only hashes and looks up.
+Pure: data in, :class:`State` or :class:`ConfigError` out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NoReturn, cast
+
+from ..errors import Finding, InputError
+from .assignment import ARMS, Arm, Assignment
+from .bucketing import HASH_SPACE
+
+#: Version of the runtime config's layout.  Bump it on any change an older runtime would misread.
+FORMAT = 1
+SUPPORTED_FORMATS = (FORMAT,)
+
+
+class ConfigError(InputError):
+    """The runtime config cannot be used (unreadable, unknown format, wrong shape)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPlan:
+    """One model's routing, precompiled."""
+
+    name: str
+    salt: str | None  # None: no split, everyone gets assignments[0]
+    total: int
+    bounds: tuple[int, ...]  # cumulative upper bounds of the arms' bucket ranges
+    assignments: tuple[Assignment, ...]
+    shadow: Assignment | None
+    chains: Mapping[str, tuple[Assignment, ...]]  # version -> fallback attempts, in order
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    env: str
+    source: Mapping[str, Any]  # manifest path, git_sha, manifest_sha
+    models: Mapping[str, ModelPlan]
+
+    @property
+    def git_sha(self) -> str | None:
+        value = self.source.get("git_sha")
+        return value if isinstance(value, str) else None
+
+
+def _fail(where: str, message: str, file: str | None, code: str = "MP603") -> NoReturn:
+    hint = None if code != "MP603" else "re-create it with `modelpromote export --env ENV --out FILE`; do not edit it by hand"
+    raise ConfigError(Finding(code, f"{where}: {message}" if where else message, file, hint=hint))
+
+
+def _obj(value: Any, where: str, file: str | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        _fail(where, f"expected an object, got {type(value).__name__}", file)
+    return value
+
+
+def _str(value: Any, where: str, file: str | None, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        _fail(where, f"expected a non-empty string, got {value!r}", file)
+    return value
+
+
+def build_state(data: Any, file: str | None = None) -> State:
+    """Validate a parsed runtime config and compile it.  Raises :class:`ConfigError` (MP602/MP603)."""
+    top = _obj(data, "", file)
+    fmt = top.get("format")
+    if fmt not in SUPPORTED_FORMATS or isinstance(fmt, bool):
+        raise ConfigError(
+            Finding(
+                "MP602",
+                f"runtime config format {fmt!r} is not supported; this modelpromote reads format {', '.join(map(str, SUPPORTED_FORMATS))}",
+                file,
+                hint="export with the modelpromote version the application uses, or upgrade modelpromote in the application",
+            )
+        )
+    env = cast(str, _str(top.get("env"), "env", file))
+    source = _obj(top.get("source", {}), "source", file)
+    models = _obj(top.get("models"), "models", file)
+    plans = {name: _plan(name, env, _obj(spec, f"models.{name}", file), file) for name, spec in models.items()}
+    return State(env=env, source=MappingProxyType(dict(source)), models=MappingProxyType(plans))
+
+
+def _plan(name: str, env: str, spec: dict[str, Any], file: str | None) -> ModelPlan:
+    where = f"models.{name}"
+    live = cast(str, _str(spec.get("version"), f"{where}.version", file))
+    versions = _obj(spec.get("versions"), f"{where}.versions", file)
+    settings = MappingProxyType(dict(_obj(spec.get("settings", {}), f"{where}.settings", file)))
+
+    def make(version: str, arm: Arm, at: str, fallback_for: str | None = None) -> Assignment:
+        if version not in versions:
+            _fail(at, f"{version!r} is not listed in {where}.versions", file)
+        info = _obj(versions[version], f"{where}.versions.{version}", file)
+        provider_model = _str(info.get("provider_model"), f"{where}.versions.{version}.provider_model", file, optional=True)
+        prompt = _str(info.get("prompt"), f"{where}.versions.{version}.prompt", file, optional=True)
+        return Assignment(name, env, version, provider_model, prompt, settings, arm, fallback_for)
+
+    split = spec.get("split")
+    salt: str | None
+    bounds: tuple[int, ...]
+    assignments: tuple[Assignment, ...]
+    if split is None:
+        salt, total, bounds, assignments = None, 1, (1,), (make(live, "control", f"{where}.version"),)
+    else:
+        split = _obj(split, f"{where}.split", file)
+        salt = _str(split.get("salt"), f"{where}.split.salt", file)
+        arms = split.get("arms")
+        if not isinstance(arms, list) or not arms:
+            _fail(f"{where}.split.arms", "expected a non-empty list", file)
+        made, cumulative, upper = [], [], 0
+        for i, raw in enumerate(arms):
+            at = f"{where}.split.arms[{i}]"
+            arm = _obj(raw, at, file)
+            if arm.get("arm") not in ARMS:
+                _fail(f"{at}.arm", f"expected one of {', '.join(ARMS)}, got {arm.get('arm')!r}", file)
+            weight = arm.get("weight")
+            # Zero-weight arms are refused rather than ignored: they would look live and get nothing.
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                _fail(f"{at}.weight", f"expected an integer >= 1, got {weight!r}", file)
+            upper += weight
+            cumulative.append(upper)
+            made.append(make(cast(str, _str(arm.get("version"), f"{at}.version", file)), arm["arm"], f"{at}.version"))
+        if upper > HASH_SPACE:
+            _fail(f"{where}.split.arms", f"weights sum to {upper}; at most 2**32 keeps every arm reachable", file)
+        total, bounds, assignments = upper, tuple(cumulative), tuple(made)
+
+    shadow_ref = _str(spec.get("shadow"), f"{where}.shadow", file, optional=True)
+    shadow = make(shadow_ref, "shadow", f"{where}.shadow") if shadow_ref else None
+
+    raw_chains = _obj(spec.get("fallbacks", {}), f"{where}.fallbacks", file)
+    chains: dict[str, tuple[Assignment, ...]] = {}
+    for a in assignments:
+        refs = raw_chains.get(a.version, [])
+        if not isinstance(refs, list):
+            _fail(f"{where}.fallbacks.{a.version}", "expected a list of versions", file)
+        chains[a.version] = tuple(
+            make(cast(str, _str(r, f"{where}.fallbacks.{a.version}[{j}]", file)), a.arm, f"{where}.fallbacks.{a.version}[{j}]", a.version)
+            for j, r in enumerate(refs)
+        )
+    return ModelPlan(name, salt, total, bounds, assignments, shadow, MappingProxyType(chains))
