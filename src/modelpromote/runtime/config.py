@@ -108,8 +108,9 @@ def _plan(name: str, env: str, spec: dict[str, Any], file: str | None) -> ModelP
     salt: str | None
     bounds: tuple[int, ...]
     assignments: tuple[Assignment, ...]
+    primary = make(live, "control", f"{where}.version")  # checks the live version is described
     if split is None:
-        salt, total, bounds, assignments = None, 1, (1,), (make(live, "control", f"{where}.version"),)
+        salt, total, bounds, assignments = None, 1, (1,), (primary,)
     else:
         split = _obj(split, f"{where}.split", file)
         salt = _str(split.get("salt"), f"{where}.split.salt", file)
