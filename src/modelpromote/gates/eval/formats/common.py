@@ -1,0 +1,85 @@
+"""Shared by the format readers: JSON with located syntax errors, number checks, metric helpers."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ....errors import Finding, InputError
+from .. import stats
+from ..model import Metric
+
+
+def bad(file: str, message: str, hint: str | None = None, code: str = "MP503",
+        line: int | None = None, col: int | None = None) -> InputError:
+    return InputError(Finding(code, message, file, line, col, hint))
+
+
+def decode(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise bad(file, f"not UTF-8 text (byte {exc.start})", "save the results as UTF-8", code="MP502") from None
+
+
+def load_json(text: str, file: str, what: str) -> Any:
+    """Parse JSON; a syntax error (say, a truncated file) names the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        tail = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        raise bad(file, f"{what}: JSON syntax error: {exc.msg}{tail}", "regenerate the file; it is not valid JSON",
+                  code="MP502", line=exc.lineno, col=exc.colno) from None
+    except RecursionError:
+        raise bad(file, f"{what}: JSON nested too deeply", code="MP502") from None
+
+
+def number(x: Any) -> float | None:
+    """A finite number, or None for anything else (lm-eval writes "N/A" for a missing stderr)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    f = float(x)
+    return f if math.isfinite(f) else None
+
+
+def count(x: Any) -> int | None:
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int) and x >= 0:
+        return x
+    if isinstance(x, float) and x.is_integer() and x >= 0:
+        return int(x)
+    return None
+
+
+def rate_metric(name: str, successes: int, n: int, source: str) -> Metric:
+    return Metric(name, "pass_rate", successes / n if n else 0.0, n, successes, None, True, source)
+
+
+def score_metric(name: str, values: list[float], source: str, higher_is_better: bool = True) -> Metric:
+    mean, se = stats.mean_and_stderr(values)
+    return Metric(name, "score", mean, len(values), None, se, higher_is_better, source)
+
+
+def metrics_from_cases(cases: list[dict[str, Any]], source: str) -> dict[str, Metric]:
+    """pass_rate from each case's outcome; each named score: booleans -> a pass rate, numbers -> a mean."""
+    out: dict[str, Metric] = {}
+    decided = [c for c in cases if c.get("outcome") in ("passed", "failed", "error")]
+    if decided:
+        passed = sum(1 for c in decided if c["outcome"] == "passed")
+        out["pass_rate"] = rate_metric("pass_rate", passed, len(decided), source)
+    named: dict[str, list[Any]] = {}
+    for c in cases:
+        for k, v in (c.get("scores") or {}).items():
+            named.setdefault(k, []).append(v)
+    for k, vals in named.items():
+        if k in out:
+            continue
+        if all(isinstance(v, bool) for v in vals):
+            out[k] = rate_metric(k, sum(1 for v in vals if v), len(vals), source)
+        else:
+            nums = [f for f in (number(v) for v in vals) if f is not None]
+            if nums:
+                out[k] = score_metric(k, nums, source)
+    return out

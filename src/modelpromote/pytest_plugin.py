@@ -1,0 +1,1 @@
+"""modelpromote's pytest plugin (inert unless --model is given)."""
