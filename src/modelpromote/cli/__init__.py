@@ -6,6 +6,7 @@ rule: parse -> call the core or a provider -> render -> exit code.
 
 from __future__ import annotations
 
+from . import health_verbs as health_verbs
 from . import manifest_verbs as manifest_verbs
 from . import runtime_verbs as runtime_verbs
 from .common import main, run
