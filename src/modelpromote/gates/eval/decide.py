@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from ...errors import Finding, InputError
 from . import stats
@@ -197,6 +198,15 @@ def _worst(statuses: Iterable[Status]) -> Status:
     return "PASS"
 
 
+def _incomplete(d: MetricDecision) -> MetricDecision:
+    """A run that stopped early cannot pass: its PASS conditions become INCONCLUSIVE."""
+    conds = tuple(
+        c if c.status != "PASS" else replace(c, status="INCONCLUSIVE", reason=c.reason + "; but the run did not complete")
+        for c in d.conditions
+    )
+    return MetricDecision(d.rule, d.metric, d.baseline, _worst(c.status for c in conds), conds)
+
+
 def decide(results: EvalResults, rules: list[Rule] | tuple[Rule, ...], baseline: EvalResults | None = None) -> GateReport:
     """Judge every rule against the results; the gate passes only when every metric passes."""
     if not rules:
@@ -231,7 +241,5 @@ def decide(results: EvalResults, rules: list[Rule] | tuple[Rule, ...], baseline:
     notes = list(results.notes)
     if not results.complete:
         notes.append("the eval run did not complete, so the gate cannot pass on it; re-run it")
-        decisions = [
-            d if d.status != "PASS" else MetricDecision(d.rule, d.metric, d.baseline, "INCONCLUSIVE", d.conditions) for d in decisions
-        ]
+        decisions = [_incomplete(d) for d in decisions]
     return GateReport(_worst(d.status for d in decisions), tuple(decisions), results, baseline, tuple(notes))

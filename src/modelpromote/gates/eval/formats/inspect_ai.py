@@ -141,5 +141,6 @@ def parse(obj: Any, file: str) -> EvalResults:
             metrics[key] = Metric(key, "score", value, n, None, se, True, f"results.scores[{sname}].metrics.{mname}")
     if not metrics:
         raise bad(file, "the inspect_ai log's results.scores hold no numeric metric")
-    model = ev.get("model") if isinstance(ev.get("model"), str) else None
-    return EvalResults("inspect", metrics, status == "success", tuple(notes), model=model)
+    if isinstance(ev.get("model"), str):
+        notes.append(f"provider model: {ev['model']}")
+    return EvalResults("inspect", metrics, status == "success", tuple(notes))

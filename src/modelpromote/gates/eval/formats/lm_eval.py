@@ -61,5 +61,6 @@ def parse(obj: Any, file: str) -> EvalResults:
     if not metrics:
         raise bad(file, "lm-eval results hold no numeric metric values")
     notes = [f"{len(skipped)} metric(s) without a numeric value left out: {', '.join(skipped[:5])}"] if skipped else []
-    model = obj.get("model_name") if isinstance(obj.get("model_name"), str) else None
-    return EvalResults("lm-eval", metrics, True, tuple(notes), model=model)
+    if isinstance(obj.get("model_name"), str):
+        notes.append(f"provider model: {obj['model_name']}")
+    return EvalResults("lm-eval", metrics, True, tuple(notes))
