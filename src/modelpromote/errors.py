@@ -58,6 +58,15 @@ CODES: dict[str, tuple[str, str]] = {
     # 3xx: the command line
     "MP301": ("unknown model", "see `modelpromote status` for the models in the manifest"),
     "MP302": ("invalid argument", "see --help"),
+    # 8xx: health checks on metrics (providers/prometheus.py, providers/metrics_json.py, cli/health_verbs.py)
+    "MP801": ("metrics source unreachable", "check that Prometheus (or the metrics URL) is up and reachable; pass --prometheus URL"),
+    "MP802": ("metrics query rejected", "fix the PromQL in policies.health.metrics; try it in the Prometheus UI first"),
+    "MP803": ("unsafe query value", "model, version and environment names must match their patterns before they reach PromQL"),
+    "MP804": ("invalid metrics document", "see docs/health.md for the JSON metrics format"),
+    "MP805": ("invalid query template", "placeholders are {model}, {version}, {env} and {window}; aggregate to one series with sum()"),
+    "MP806": ("no metrics source", "set policies.health.source in the manifest, or pass --prometheus URL or --metrics-json PATH"),
+    "MP807": ("health rollback", "the new version was rolled back; see the metrics above, fix it, then clear the hold"),
+    "MP808": ("cannot apply health decision", "re-run with --dry-run to see the decision; apply it by hand or update modelpromote"),
     # 5xx: the eval gate (gates/eval, cli/eval_verbs.py, pytest_plugin.py)
     "MP501": ("unrecognized results format", "pass generic JSON, JUnit XML, promptfoo, lm-eval or inspect_ai results, or set --format"),
     "MP502": ("malformed results file", "the file is truncated or not valid JSON/XML/zip; regenerate it"),
