@@ -93,7 +93,7 @@ def test_each_action_calls_one_verb_with_real_flags(name: str) -> None:
     calls = [s for s in steps if '"$MP"' in s.get("run", "")]
     assert len(calls) == 1, f"actions/{name} should call modelpromote once"
     script = calls[0]["run"]
-    verbs = re.findall(r'"\$MP"\s+([a-z-]+)', script)
+    verbs = re.findall(r'(?:"\$MP"\s+|args=\()([a-z-]+)', script)
     assert verbs == [ACTION_VERB[name]] * len(verbs) and verbs
     helptext = subprocess.run([MODELPROMOTE, ACTION_VERB[name], "--help"], capture_output=True, text=True, check=False)
     assert helptext.returncode == 0, f"`modelpromote {ACTION_VERB[name]}` does not exist: {helptext.stderr}"
@@ -102,7 +102,7 @@ def test_each_action_calls_one_verb_with_real_flags(name: str) -> None:
     # Every variable the script uses is set in the step's env (or by the runner).
     env = set(calls[0].get("env", {}))
     used = set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", script))
-    assert used <= env | {"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE"}, used - env
+    assert used <= env | {"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "RUNNER_TEMP"} | set(re.findall(r"^(\w+)=", script, re.M)), used - env
 
 
 def test_workflows_are_least_privilege() -> None:
