@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import eval_verbs as eval_verbs
 from . import health_verbs as health_verbs
 from . import manifest_verbs as manifest_verbs
+from . import promotion_verbs as promotion_verbs
 from . import runtime_verbs as runtime_verbs
 from .common import main, run
 
