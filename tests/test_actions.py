@@ -102,7 +102,9 @@ def test_each_action_calls_one_verb_with_real_flags(name: str) -> None:
     # Every variable the script uses is set in the step's env (or by the runner).
     env = set(calls[0].get("env", {}))
     used = set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", script))
-    assert used <= env | {"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "RUNNER_TEMP"} | set(re.findall(r"^(\w+)=", script, re.M)), used - env
+    assert used <= env | {"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "RUNNER_TEMP"} | set(
+        re.findall(r"^(\w+)=", script, re.M)
+    ), used - env
 
 
 def test_workflows_are_least_privilege() -> None:
@@ -139,7 +141,9 @@ def helper(name: str, env: dict[str, str], tmp_path: Path) -> subprocess.Complet
     out = tmp_path / "out"
     out.touch()
     full = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GITHUB_OUTPUT": str(out), "RUNNER_TEMP": str(tmp_path), **env}
-    return subprocess.run(["bash", str(ROOT / "actions" / "_lib" / name)], env=full, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        ["bash", str(ROOT / "actions" / "_lib" / name)], env=full, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_install_uses_a_given_cli(tmp_path: Path) -> None:
