@@ -168,3 +168,12 @@ def test_importing_the_runtime_loads_nothing_heavy() -> None:
     r = subprocess.run([sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli,")],
                        capture_output=True, text=True, check=True, cwd=ROOT)
     assert "click" in r.stdout
+
+
+def test_route_agrees_with_the_spec_function() -> None:
+    # route() inlines the hash for speed; it must still be exactly bucket(salt, key) < weight.
+    rt = runtime(25)
+    salt = "chat/production/canary/chat-v2.0.0"
+    keys = [v["key"] for v in VECTORS] + [f"k{i}" for i in range(2000)]
+    for k in keys:
+        assert (rt.route("chat", k).arm == "canary") == (bucket(salt, k) < 2500), k

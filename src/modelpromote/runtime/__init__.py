@@ -11,12 +11,30 @@ docs/runtime.md for the bucketing spec, the config format and the events.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .assignment import Arm, Assignment
 from .bucketing import TOTAL, bucket, hash32, key_digest
-from .config import FORMAT, ConfigError, State, build_state
+from .config import FORMAT, State, build_state
 from .events import Event, JsonLinesSink, Sink
 from .fallback import Attempt, Cooldown
-from .router import DEFAULT_KEY_SALT, CallFailed, Runtime, UnknownModel, read_config
+from .router import DEFAULT_KEY_SALT, Runtime, read_config
+
+if TYPE_CHECKING:
+    from .errors import CallFailed, ConfigError, UnknownModel
+
+_LAZY = {"CallFailed", "ConfigError", "UnknownModel"}
+
+
+def __getattr__(name: str) -> Any:
+    # The exception classes build on modelpromote.errors (dataclasses): loaded on first use, so
+    # that importing the runtime stays cheap for applications.
+    if name in _LAZY:
+        from . import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_KEY_SALT",

@@ -1,9 +1,13 @@
-"""What a request gets: the answer of :meth:`Runtime.route`."""
+"""What a request gets: the answer of :meth:`Runtime.route`.
+
+Plain slotted classes rather than dataclasses: ``import dataclasses`` pulls in ``inspect`` and
+``ast`` and costs more than the rest of the runtime together, and applications import this module
+on start-up (see tests/bench/bench_runtime.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 #: ``control``: the baseline of a canary, the control of an A/B test, or everyone when there is no
@@ -11,15 +15,17 @@ from typing import Any, Literal
 Arm = Literal["control", "treatment", "canary", "shadow"]
 ARMS: tuple[str, ...] = ("control", "treatment", "canary")
 
+_FIELDS = ("model", "env", "version", "provider_model", "prompt", "settings", "arm", "fallback_for")
 
-@dataclass(frozen=True, slots=True)
+
 class Assignment:
     """The version, provider model, prompt and settings one request should use.
 
-    Instances are shared between requests (route() returns precompiled objects, which is why it is
-    fast): treat them, and ``settings``, as read-only.
+    Immutable.  Instances are shared between requests (route() returns precompiled objects, which
+    is why it is fast), and ``settings`` is a read-only view.
     """
 
+    __slots__ = _FIELDS
     model: str
     env: str
     version: str  # a catalogue version id (maybe with _prompt-vN) or an external provider model
@@ -27,16 +33,41 @@ class Assignment:
     prompt: str | None  # "prompt-v4" when the version pins a prompt, else None
     settings: Mapping[str, Any]  # max_tokens, temperature, timeout_ms, ... (read-only view)
     arm: Arm
-    fallback_for: str | None = None  # set on fallback attempts: the version this one stands in for
+    fallback_for: str | None  # set on fallback attempts: the version this one stands in for
+
+    def __init__(
+        self,
+        model: str,
+        env: str,
+        version: str,
+        provider_model: str | None,
+        prompt: str | None,
+        settings: Mapping[str, Any],
+        arm: Arm,
+        fallback_for: str | None = None,
+    ) -> None:
+        for name, value in zip(_FIELDS, (model, env, version, provider_model, prompt, settings, arm, fallback_for), strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Assignment is immutable (shared between requests); cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Assignment is immutable")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Assignment) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(tuple(v for f, v in zip(_FIELDS, self._values(), strict=True) if f != "settings"))
+
+    def __repr__(self) -> str:
+        return "Assignment(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS) + ")"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "env": self.env,
-            "version": self.version,
-            "provider_model": self.provider_model,
-            "prompt": self.prompt,
-            "settings": dict(self.settings),
-            "arm": self.arm,
-            "fallback_for": self.fallback_for,
-        }
+        d = {f: getattr(self, f) for f in _FIELDS}
+        d["settings"] = dict(self.settings)
+        return d

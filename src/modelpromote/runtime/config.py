@@ -3,17 +3,15 @@
 The JSON file (written by ``modelpromote export``) is the contract between the manifest and the
 application; :func:`build_state` validates it by hand (no pydantic: this runs in applications'
 processes) and precomputes every :class:`Assignment` so that ``route()`` only hashes and looks up.
-Pure: data in, :class:`State` or :class:`ConfigError` out.
+Pure: data in, :class:`State` or ``ConfigError`` out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NoReturn, cast
 
-from ..errors import Finding, InputError
 from .assignment import ARMS, Arm, Assignment
 from .bucketing import HASH_SPACE
 
@@ -22,28 +20,42 @@ FORMAT = 1
 SUPPORTED_FORMATS = (FORMAT,)
 
 
-class ConfigError(InputError):
-    """The runtime config cannot be used (unreadable, unknown format, wrong shape)."""
-
-
-@dataclass(frozen=True, slots=True)
 class ModelPlan:
     """One model's routing, precompiled."""
 
-    name: str
-    salt: str | None  # None: no split, everyone gets assignments[0]
-    total: int
-    bounds: tuple[int, ...]  # cumulative upper bounds of the arms' bucket ranges
-    assignments: tuple[Assignment, ...]
-    shadow: Assignment | None
-    chains: Mapping[str, tuple[Assignment, ...]]  # version -> fallback attempts, in order
+    __slots__ = ("arms", "assignments", "bounds", "chains", "name", "prefix", "salt", "shadow", "total")
+
+    def __init__(
+        self,
+        name: str,
+        salt: str | None,
+        total: int,
+        bounds: tuple[int, ...],
+        assignments: tuple[Assignment, ...],
+        shadow: Assignment | None,
+        chains: Mapping[str, tuple[Assignment, ...]],
+    ) -> None:
+        self.name = name
+        self.salt = salt  # None: no split, everyone gets assignments[0]
+        self.total = total
+        self.bounds = bounds  # cumulative upper bounds of the arms' bucket ranges
+        # For route()'s hot path: the hashed prefix as bytes, and (bound, assignment) pairs.
+        self.prefix = None if salt is None else f"{salt}:".encode()
+        self.arms = tuple(zip(bounds, assignments, strict=True))
+        self.assignments = assignments
+        self.shadow = shadow
+        self.chains = chains  # version -> fallback attempts, in order
 
 
-@dataclass(frozen=True, slots=True)
 class State:
-    env: str
-    source: Mapping[str, Any]  # manifest path, git_sha, manifest_sha
-    models: Mapping[str, ModelPlan]
+    """A whole compiled config; swapped as one reference on reload."""
+
+    __slots__ = ("env", "models", "source")
+
+    def __init__(self, env: str, source: Mapping[str, Any], models: Mapping[str, ModelPlan]) -> None:
+        self.env = env
+        self.source = source  # manifest path, git_sha, manifest_sha
+        self.models = models
 
     @property
     def git_sha(self) -> str | None:
@@ -51,9 +63,10 @@ class State:
         return value if isinstance(value, str) else None
 
 
-def _fail(where: str, message: str, file: str | None, code: str = "MP603") -> NoReturn:
-    hint = None if code != "MP603" else "re-create it with `modelpromote export --env ENV --out FILE`; do not edit it by hand"
-    raise ConfigError(Finding(code, f"{where}: {message}" if where else message, file, hint=hint))
+def _fail(where: str, message: str, file: str | None) -> NoReturn:
+    from .errors import config_error  # only on the error path: it imports dataclasses
+
+    raise config_error("MP603", f"{where}: {message}" if where else message, file)
 
 
 def _obj(value: Any, where: str, file: str | None) -> dict[str, Any]:
@@ -71,17 +84,17 @@ def _str(value: Any, where: str, file: str | None, *, optional: bool = False) ->
 
 
 def build_state(data: Any, file: str | None = None) -> State:
-    """Validate a parsed runtime config and compile it.  Raises :class:`ConfigError` (MP602/MP603)."""
+    """Validate a parsed runtime config and compile it.  Raises ``ConfigError`` (MP602/MP603)."""
     top = _obj(data, "", file)
     fmt = top.get("format")
     if fmt not in SUPPORTED_FORMATS or isinstance(fmt, bool):
-        raise ConfigError(
-            Finding(
-                "MP602",
-                f"runtime config format {fmt!r} is not supported; this modelpromote reads format {', '.join(map(str, SUPPORTED_FORMATS))}",
-                file,
-                hint="export with the modelpromote version the application uses, or upgrade modelpromote in the application",
-            )
+        from .errors import config_error
+
+        raise config_error(
+            "MP602",
+            f"runtime config format {fmt!r} is not supported; this modelpromote reads format {', '.join(map(str, SUPPORTED_FORMATS))}",
+            file,
+            hint="export with the modelpromote version the application uses, or upgrade modelpromote in the application",
         )
     env = cast(str, _str(top.get("env"), "env", file))
     source = _obj(top.get("source", {}), "source", file)

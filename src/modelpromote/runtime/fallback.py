@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from .assignment import Assignment
@@ -22,14 +20,19 @@ T = TypeVar("T")
 Outcome = Literal["ok", "error", "timeout", "cooldown"]
 
 
-@dataclass(frozen=True, slots=True)
 class Attempt:
-    """One try of one version, as recorded in ``call`` events and :class:`CallFailed`."""
+    """One try of one version, as recorded in ``call`` events and ``CallFailed.attempts``."""
 
-    version: str
-    outcome: Outcome
-    latency_ms: float
-    error: str | None = None  # the exception's type name only: messages may contain user data
+    __slots__ = ("error", "latency_ms", "outcome", "version")
+
+    def __init__(self, version: str, outcome: Outcome, latency_ms: float, error: str | None = None) -> None:
+        self.version = version
+        self.outcome = outcome
+        self.latency_ms = latency_ms
+        self.error = error  # the exception's type name only: messages may contain user data
+
+    def __repr__(self) -> str:
+        return f"Attempt({self.version!r}, {self.outcome!r}, {self.latency_ms:.3f} ms, error={self.error!r})"
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "outcome": self.outcome, "latency_ms": round(self.latency_ms, 3), "error": self.error}
@@ -43,24 +46,23 @@ def run_with_timeout(fn: Callable[[Assignment], T], assignment: Assignment, time
     """``fn(assignment)``, giving up after ``timeout`` seconds (None: wait, in this thread)."""
     if timeout is None:
         return fn(assignment)
-    future: Future[T] = Future()
+    done = threading.Event()
+    box: list[Any] = []  # [result] or [None, exception]: written once, before done is set
     ctx = contextvars.copy_context()  # tracing/logging context follows the call into the thread
 
     def target() -> None:
         try:
-            future.set_result(ctx.run(fn, assignment))
+            box.append(ctx.run(fn, assignment))
         except BaseException as exc:
-            future.set_exception(exc)
+            box.extend((None, exc))
+        done.set()
 
     threading.Thread(target=target, name=f"modelpromote-call-{assignment.version}", daemon=True).start()
-    try:
-        return future.result(timeout=max(timeout, 0.0))
-    except TimeoutError:
-        # On 3.11+ concurrent.futures.TimeoutError is TimeoutError, so fn's own TimeoutError lands
-        # here too: only an unfinished future is our timeout.
-        if future.done():
-            raise
-        raise AttemptTimeout(f"no answer within {timeout:g} s") from None
+    if not done.wait(max(timeout, 0.0)):
+        raise AttemptTimeout(f"no answer within {timeout:g} s")
+    if len(box) == 2:
+        raise box[1]
+    return box[0]  # type: ignore[no-any-return]
 
 
 class Cooldown:

@@ -5,62 +5,52 @@ from __future__ import annotations
 import json
 import math
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from hashlib import sha256
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import Finding, InputError, ServiceError
 from .assignment import Assignment
-from .bucketing import hash32, key_digest
-from .config import ConfigError, ModelPlan, State, build_state
+from .bucketing import key_digest
+from .config import ModelPlan, State, build_state
 from .events import Event, Sink
 from .fallback import Attempt, AttemptTimeout, Cooldown, run_with_timeout
+
+if TYPE_CHECKING:
+    from ..errors import Finding
 
 T = TypeVar("T")
 #: Default salt of the key digest in events.  Set your own (secret) ``key_salt`` when keys are
 #: guessable, such as emails: a public salt only stops casual reading, not a dictionary attack.
 DEFAULT_KEY_SALT = "modelpromote-events"
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
-
-
-class UnknownModel(InputError, LookupError):
-    """``route``/``call`` asked for a model the runtime config does not have."""
-
-
-class CallFailed(ServiceError):
-    """Every attempt of ``call`` failed; ``attempts`` says how each version failed."""
-
-    def __init__(self, model: str, attempts: list[Attempt]) -> None:
-        tried = ", ".join(f"{a.version}: {a.outcome}" + (f" ({a.error})" if a.error else "") for a in attempts)
-        super().__init__(Finding("MP605", f"{model}: every version failed: {tried}"))
-        self.model = model
-        self.attempts = attempts
+_u32 = struct.Struct(">I").unpack_from  # the first 4 bytes, big-endian unsigned
 
 
 def read_config(path: str) -> State:
-    """Read and compile a runtime config file (the imperative edge of this package)."""
+    """Read and compile a runtime config file (the imperative edge of this package).  Raises
+    ``ConfigError``: MP601 unreadable or not JSON, MP602 unknown format, MP603 wrong shape."""
+    from_export = "re-create it with `modelpromote export --env ENV --out FILE`"
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(
-            Finding(
-                "MP601",
-                f"cannot read runtime config: {exc.strerror}",
-                path,
-                hint="create it with `modelpromote export --env ENV --out FILE`",
-            )
-        ) from None
+        from .errors import config_error
+
+        raise config_error("MP601", f"cannot read runtime config: {exc.strerror}", path) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(Finding("MP601", f"runtime config is larger than {MAX_CONFIG_BYTES} bytes", path))
+        from .errors import config_error
+
+        raise config_error("MP601", f"runtime config is larger than {MAX_CONFIG_BYTES} bytes", path, hint=from_export)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
+        from .errors import config_error
+
         line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (None, None)
-        raise ConfigError(
-            Finding("MP601", f"runtime config is not JSON: {exc}", path, line, col, hint="re-create it with `modelpromote export`")
-        ) from None
+        raise config_error("MP601", f"runtime config is not JSON: {exc}", path, line, col, hint=from_export) from None
     return build_state(data, path)
 
 
@@ -129,10 +119,14 @@ class Runtime:
 
     def route(self, model: str, key: str) -> Assignment:
         """The assignment for ``key`` (a user, session or request id): sticky, same everywhere."""
+        # The hot path: a clock read, one dict lookup, one hash.
+        if self._path is not None and self._clock() >= self._next_check:
+            self._current()
+        plan = self._state.models.get(model) or self._plan(model)
         if self._on_event is None:
-            return self._assign(self._plan(model), key)
+            return self._assign(plan, key)
         t = time.perf_counter()
-        a = self._assign(self._plan(model), key)
+        a = self._assign(plan, key)
         self._emit("route", a, key, (time.perf_counter() - t) * 1e3, "routed")
         return a
 
@@ -146,7 +140,7 @@ class Runtime:
 
     def call(self, model: str, key: str, fn: Callable[[Assignment], T], *, timeout: float | None = None) -> T:
         """``fn(assignment)`` for ``key``'s assignment; on an exception or timeout, the next version of
-        the fallback chain, skipping versions on cooldown.  Raises :class:`CallFailed` when all fail.
+        the fallback chain, skipping versions on cooldown.  Raises ``CallFailed`` (MP605) when all fail.
 
         ``timeout`` (seconds, per attempt): None uses the settings' ``timeout_ms`` if set, else no
         limit; ``math.inf`` means no limit.  Each attempt is recorded; one ``call`` event in the end.
@@ -186,6 +180,8 @@ class Runtime:
                 self._emit("call", a, key, (time.perf_counter() - t0) * 1e3, outcome, attempts=attempts, primary=primary.version)
                 return result
         self._emit("call", primary, key, (time.perf_counter() - t0) * 1e3, "failed", attempts=attempts, primary=primary.version)
+        from .errors import CallFailed
+
         raise CallFailed(model, attempts) from last_exc
 
     def call_shadow(self, model: str, key: str, fn: Callable[[Assignment], object], *, timeout: float | None = None) -> bool:
@@ -255,17 +251,21 @@ class Runtime:
         try:
             return self._current().models[model]
         except KeyError:
+            from .errors import unknown_model
+
             known = ", ".join(sorted(self._state.models)) or "none"
-            raise UnknownModel(
-                Finding("MP604", f"no model {model!r} in the runtime config for {self._state.env!r}", self._path, hint=f"models: {known}")
+            raise unknown_model(
+                f"no model {model!r} in the runtime config for {self._state.env!r}", self._path, f"models: {known}"
             ) from None
 
     @staticmethod
     def _assign(plan: ModelPlan, key: str) -> Assignment:
-        if plan.salt is None:
+        prefix = plan.prefix
+        if prefix is None:
             return plan.assignments[0]
-        b = (hash32(plan.salt, key) * plan.total) >> 32
-        for bound, a in zip(plan.bounds, plan.assignments, strict=True):
+        # bucketing.bucket(plan.salt, key, plan.total), inlined: this is the hot path.
+        b = (_u32(sha256(prefix + key.encode()).digest())[0] * plan.total) >> 32
+        for bound, a in plan.arms:
             if b < bound:
                 return a
         return plan.assignments[-1]  # unreachable: b < total == bounds[-1]
@@ -282,14 +282,14 @@ class Runtime:
         try:
             sig = _signature(os.stat(self._path))
         except OSError as exc:
-            self._reload_failed(Finding("MP601", f"cannot stat runtime config: {exc.strerror}; keeping the loaded one", self._path), None)
+            self._reload_failed(OSError(f"cannot stat runtime config: {exc.strerror}; keeping the loaded one"), None)
             return False
         if sig == self._sig:
             return False
         try:
             new = read_config(self._path)
-        except ConfigError as exc:
-            self._reload_failed(exc.findings[0], sig)
+        except Exception as exc:  # whatever is wrong with the new file, requests go on with the old
+            self._reload_failed(exc, sig)
             return False
         old_sha = self._state.git_sha
         self._state = new  # one reference swap: readers see the old config or the new one
@@ -298,7 +298,10 @@ class Runtime:
         self._emit_raw({"event": "reload", "from_git_sha": old_sha, "outcome": "reloaded"})
         return True
 
-    def _reload_failed(self, finding: Finding, sig: tuple[int, int, int] | None) -> None:
+    def _reload_failed(self, exc: BaseException, sig: tuple[int, int, int] | None) -> None:
+        from .errors import as_finding
+
+        finding = as_finding(exc, self._path)
         # Remember the broken file's signature so it is parsed (and reported) once, not per check.
         if sig is not None:
             self._sig = sig
