@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from ..manifest.schema import Manifest, Policies, parse_duration
-from ..policy.history import last_is_rollback, verified_versions
+from ..policy.history import last_is_rollback
 from .eval.stats import wilson
 
 METRICS: tuple[str, ...] = ("latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents")
@@ -328,7 +328,7 @@ def targets(
                         interval=interval,
                         held=held,
                         open_pr=pr,
-                        restore=canary.baseline,
+                        restore=_restore(m, mod.name, e.name),
                         started_at=canary.started_at,
                     )
                 )
@@ -341,9 +341,20 @@ def targets(
             elif last.from_ is None:
                 skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
             else:
-                restore = next((v for v in verified_versions(m, mod.name, e.name) if v != ref), last.from_)
+                restore = _restore(m, mod.name, e.name)
                 found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
     return found, skipped
+
+
+def _restore(m: Manifest, model: str, env: str) -> str | None:
+    """What a rollback would put back (the promotion engine's choice: canary baseline, last verified, fallbacks)."""
+    from ..errors import ModelpromoteError
+    from ..policy.rollback import plan_rollback
+
+    try:
+        return plan_rollback(m, model, env).target
+    except ModelpromoteError:
+        return None
 
 
 # -- applying a decision -----------------------------------------------------------------------
@@ -354,37 +365,24 @@ HEALTH_BY = "modelpromote health"
 def apply_decision(text: str, path: str, d: Decision, now: datetime, *, by: str = HEALTH_BY) -> str:
     """The manifest text after ``d``, through the promotion engine's byte-preserving edits.
 
-    ADVANCE of a canary rewrites its state (weight, step, updated_at), or at 100 % removes it and
-    logs ``complete``.  ROLLBACK points the environment back at ``restore``, removes the canary,
-    logs the rollback and the failure, and places a hold so nothing promotes the model again
-    until a person clears it.  HOLD, and ADVANCE of a finished promotion, change nothing.
+    ADVANCE of a canary moves it to its next step (weight, step, updated_at), or at 100 % clears
+    it and logs ``complete``.  ROLLBACK points the environment back at ``restore``, clears the
+    canary, logs the rollback, records the failure (gate ``health``) and places a hold, so
+    nothing promotes the model again until a person clears it.  HOLD, and ADVANCE of a finished
+    promotion, change nothing.
     """
     from ..manifest import edit
-    from ..manifest.source import parse
+    from ..policy.rollback import RollbackPlan
 
     t = d.target
-    src = parse(text, path)
-    edits: list[edit.Edit] = []
     if d.action == "ADVANCE" and t.kind == "canary" and d.next_weight is not None:
         if d.next_weight >= 100:
-            edits += edit.clear_canary_edits(src, t.model, t.env)
-            entry = edit.promotion_entry(t.model, t.env, t.baseline, t.version, now, by, "canary healthy at every step", kind="complete")
-            edits += edit.append_log(src, "promotions", entry)
-        else:
-            started = t.started_at or now
-            step = t.steps.index(d.next_weight) if d.next_weight in t.steps else len(t.steps)
-            edits += edit.canary_edits(
-                src, t.model, t.env, baseline=str(t.baseline), weight=d.next_weight, step=step, started_at=started, updated_at=now
-            )
-    elif d.action == "ROLLBACK" and d.restore is not None:
-        why = "; ".join(d.reasons[:1]) or "health check failed"
-        edits += edit.pointer_edits(src, t.model, t.env, d.restore)
-        if t.kind == "canary":
-            edits += edit.clear_canary_edits(src, t.model, t.env)
-        edits += edit.append_log(
-            src, "promotions", edit.promotion_entry(t.model, t.env, t.version, d.restore, now, by, why, kind="rollback")
-        )
-        failure = {"model": t.model, "version": t.version, "env": t.env, "at": now, "gate": "health", "reason": why}
-        edits += edit.append_log(src, "failures", failure)
-        edits += edit.hold_edits(src, t.model, reason=f"health rollback of {t.version} in {t.env}: {why}", at=now, by=by, env=t.env)
-    return edit.splice(text, edits) if edits else text
+            return edit.complete_canary(text, path, t.model, t.env, now=now, by=by, reason="canary healthy at every step")
+        step = t.steps.index(d.next_weight) if d.next_weight in t.steps else len(t.steps)
+        return edit.advance_canary(text, path, t.model, t.env, weight=d.next_weight, step=step, now=now)
+    if d.action == "ROLLBACK" and d.restore is not None:
+        why = d.reasons[0] if d.reasons else "health check failed"
+        plan = RollbackPlan(t.model, t.env, t.version, d.restore, "health", t.kind == "canary")
+        text = edit.apply_rollback(text, path, plan, now, by, why)
+        return edit.append_failure(text, path, t.model, t.version, t.env, gate="health", now=now, reason=why)
+    return text
