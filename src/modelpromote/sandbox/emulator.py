@@ -35,7 +35,7 @@ PREFIX = "/api/v3"
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, errors: list[JSON] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[JSON | str] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.errors = status, message, errors
 
@@ -140,7 +140,7 @@ class GitHubEmulator:
         port = self._server.server_address[1]
         web = f"http://{self._host}:{port}"
         self.render = Renderer(web + PREFIX, web, self.owner, self.name)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="github-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="github-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -296,6 +296,7 @@ class GitHubEmulator:
             ("GET", r + rf"/issues/{n}/comments", self.list_comments),
             ("POST", r + rf"/issues/{n}/comments", self.create_comment),
             ("PATCH", r + r"/issues/comments/(?P<cid>\d+)", self.update_comment),
+            ("GET", r + r"/commits/(?P<ref>[^/]+)", self.get_repo_commit),
             ("POST", r + r"/statuses/(?P<sha>\w+)", self.create_status),
             ("GET", r + r"/commits/(?P<ref>.+)/statuses", self.list_statuses),
             ("GET", r + r"/commits/(?P<ref>.+)/status", self.combined_status),
@@ -766,9 +767,9 @@ class GitHubEmulator:
             raise invalid(f"event {event!r} is not one of APPROVE, REQUEST_CHANGES, COMMENT", "PullRequestReview", "event")
         if pull.author == req.login and event in ("APPROVE", "REQUEST_CHANGES"):
             verb = "approve" if event == "APPROVE" else "request changes on"
-            raise HttpError(422, "Unprocessable Entity", [{"message": f"Can not {verb} your own pull request"}])
+            raise HttpError(422, "Unprocessable Entity", [f"Can not {verb} your own pull request"])
         if event in ("REQUEST_CHANGES", "COMMENT") and not body.get("body"):
-            raise HttpError(422, "Unprocessable Entity", [{"message": "Body is required for this event"}])
+            raise HttpError(422, "Unprocessable Entity", ["Body is required for this event"])
         review = st.Review(
             self.state.next_id(),
             pull.number,
@@ -869,6 +870,50 @@ class GitHubEmulator:
         comment.body = str((req.body or {}).get("body", comment.body))
         comment.updated_at = self._now()
         return Response(200, self._comment_json(comment))
+
+    def get_repo_commit(self, req: Request) -> Response:
+        sha = self._resolve(req.params["ref"])
+        c = self.git.read_commit(sha)
+        g = self.render.git_commit(c)
+        files = self.git.diff(c.parents[0], sha) if c.parents else []
+        data: JSON = {
+            "url": f"{self.render.repo_api}/commits/{sha}",
+            "sha": sha,
+            "node_id": g["node_id"],
+            "html_url": g["html_url"],
+            "comments_url": f"{self.render.repo_api}/commits/{sha}/comments",
+            "commit": {
+                "url": g["url"],
+                "author": g["author"],
+                "committer": g["committer"],
+                "message": g["message"],
+                "comment_count": 0,
+                "tree": g["tree"],
+                "verification": g["verification"],
+            },
+            "author": None,
+            "committer": None,
+            "parents": [
+                {"sha": p["sha"], "url": f"{self.render.repo_api}/commits/{p['sha']}", "html_url": p["html_url"]} for p in g["parents"]
+            ],
+            "stats": {"additions": sum(f.additions for f in files), "deletions": sum(f.deletions for f in files), "total": 0},
+            "files": [
+                {
+                    "sha": f.sha,
+                    "filename": f.path,
+                    "status": f.status,
+                    "additions": f.additions,
+                    "deletions": f.deletions,
+                    "changes": f.additions + f.deletions,
+                    "blob_url": f"{self.render.repo_web}/blob/{sha}/{f.path}",
+                    "raw_url": f"{self.render.repo_web}/raw/{sha}/{f.path}",
+                    "contents_url": f"{self.render.repo_api}/contents/{f.path}?ref={sha}",
+                }
+                for f in files
+            ],
+        }
+        data["stats"]["total"] = data["stats"]["additions"] + data["stats"]["deletions"]
+        return Response(200, data)
 
     # -- statuses and checks -------------------------------------------------------------------
 
@@ -1126,6 +1171,7 @@ class GitHubEmulator:
 class _RequestHandler(BaseHTTPRequestHandler):
     emu: GitHubEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would add ~200 ms each
     server_version = "modelpromote-github-emulator"
 
     def log_message(self, format: str, *args: Any) -> None:

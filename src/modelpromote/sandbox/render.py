@@ -186,7 +186,7 @@ class Renderer:
                 repos_count=1,
                 created_at="2020-01-01T00:00:00Z",
                 updated_at="2020-01-01T00:00:00Z",
-                organization={**self.org(org, uid + 1), "name": org, "company": None, "blog": None, "location": None, "email": None},
+                organization={**self.org(org, uid + 1), "name": org, "company": "", "blog": "", "location": "", "email": ""},
             )
             del data["parent"]
         return data
