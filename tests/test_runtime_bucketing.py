@@ -164,6 +164,10 @@ def test_importing_the_runtime_loads_nothing_heavy() -> None:
     code = f"import modelpromote.runtime, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r}))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert r.stdout.strip() == "[]"
+    # Nor modelpromote.errors, whose dataclasses import would double the start-up cost.
+    r = subprocess.run([sys.executable, "-c", "import modelpromote.runtime, sys; print('modelpromote.errors' in sys.modules)"],
+                       capture_output=True, text=True, check=True, cwd=ROOT)
+    assert r.stdout.strip() == "False"
     # ... and the probe is able to see a heavy import when there is one.
     r = subprocess.run([sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli,")],
                        capture_output=True, text=True, check=True, cwd=ROOT)
@@ -177,3 +181,25 @@ def test_route_agrees_with_the_spec_function() -> None:
     keys = [v["key"] for v in VECTORS] + [f"k{i}" for i in range(2000)]
     for k in keys:
         assert (rt.route("chat", k).arm == "canary") == (bucket(salt, k) < 2500), k
+
+
+# The reference JavaScript port from docs/runtime.md, run against the same vectors.
+JS_BUCKET = """
+const crypto = require("crypto");
+function bucket(salt, key, total = 10000) {
+  const h = crypto.createHash("sha256").update(`${salt}:${key}`, "utf8").digest().readUInt32BE(0);
+  return Number((BigInt(h) * BigInt(total)) >> 32n);  // BigInt: h * total can exceed 2**53
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_vectors_in_another_language() -> None:
+    doc = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")
+    assert JS_BUCKET.strip() in doc  # the port users copy is the one tested here
+    script = JS_BUCKET + """
+const vectors = JSON.parse(require("fs").readFileSync(0, "utf8"));
+console.log(JSON.stringify(vectors.map(v => Object.keys(v.buckets).map(t => bucket(v.salt, v.key, Number(t))))));
+"""
+    r = subprocess.run(["node", "-e", script], input=json.dumps(VECTORS), capture_output=True, text=True, check=True)
+    assert json.loads(r.stdout) == [list(v["buckets"].values()) for v in VECTORS]

@@ -66,6 +66,9 @@ def test_route_returns_everything_a_request_needs() -> None:
     assert (c.version, c.provider_model) == ("chat-v2.0.0", "p-0501")
     with pytest.raises(TypeError):
         a.settings["max_tokens"] = 1  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        a.version = "chat-v9.0.0"  # type: ignore[misc]
+    assert rt.route("chat", "same-key") == rt.route("chat", "same-key")
 
 
 def test_without_a_split_everyone_gets_the_live_version_as_control() -> None:
