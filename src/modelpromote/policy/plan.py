@@ -213,13 +213,16 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
         add(Rule("major", "skip", "first version in this environment"))
     else:
         change = change_kind(cur_vid, vid)
-        if cur_vid.base == vid.base and vid < cur_vid:
+        downgrade = cur_vid.base == vid.base and vid < cur_vid
+        if downgrade:
             add(Rule("downgrade", "fail", f"{req.version} is lower than the live {current}", "MP406",
                      f"going back is a rollback: modelpromote rollback {req.model} --env {env.name} --to {req.version} --reason WHY"))
         else:
             add(Rule("downgrade", "pass", f"{current} -> {req.version} ({change})"))
-        major = change == "major"
-        if not major:
+        major = change == "major" and not downgrade
+        if downgrade:
+            add(Rule("major", "skip", "a downgrade; see above"))
+        elif not major:
             add(Rule("major", "pass", f"{change} change"))
         elif req.breaking:
             add(Rule("major", "pass", f"MAJOR change {current} -> {req.version} acknowledged (--breaking): one extra approval"))
