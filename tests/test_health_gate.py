@@ -96,8 +96,8 @@ def test_a_breach_the_baseline_shares_is_not_blamed_on_the_new_version() -> None
 def test_rate_bounds_are_one_sided_at_the_confidence() -> None:
     low, high = one_sided(0, 300, 0.95)
     assert low == 0.0
-    assert high == pytest.approx(0.00894, abs=2e-4)  # 1.645^2 / (300 + 1.645^2): 0/300 is not yet "< 1 %"... barely
-    assert one_sided(0, 400, 0.95)[1] < 0.01
+    assert high == pytest.approx(0.00894, abs=2e-4)  # z^2 / (n + z^2) with the one-sided z = 1.645
+    assert one_sided(0, 260, 0.95)[1] > 0.01 > one_sided(0, 280, 0.95)[1]  # ~270 clean requests prove < 1 %
 
 
 # -- the decision ----------------------------------------------------------------------------------
