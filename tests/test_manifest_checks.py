@@ -60,6 +60,10 @@ def test_example_manifest_is_clean() -> None:
         ("steps: [5, 25, 50, 100]", "steps: [5, 25, 50]", "MP103"),
         ("soak: 24h", "soak: one day", "MP103"),
         ("schema_version: 1", "schema_version: 2", "MP104"),
+        # a canary and an experiment in the same environment would split traffic twice
+        ("      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n",
+         "      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n    canary:\n"
+         "      staging: {baseline: claude-3-5-sonnet-v1.2.3, weight: 5, started_at: '2026-06-01T00:00:00Z'}\n", "MP214"),
     ],
 )
 def test_rule_fires(old: str, new: str, code: str) -> None:

@@ -177,6 +177,9 @@ def _check_models(m: Manifest, src: Source, catalogue: dict[str, VersionId], ext
                 out.append(src.finding("MP214", f"{model.name}/{env}: canary baseline equals the live version", (*path, "baseline")))
         for env, exp in model.experiments.items():
             path = (*base, "experiments", env)
+            if env in model.canary:
+                out.append(src.finding("MP214", f"{model.name}/{env}: a canary and an A/B experiment at once; traffic "
+                                       "splits would overlap", path, key=True, hint="finish the canary or end the experiment"))
             if env not in model.environments:
                 out.append(src.finding("MP214", f"{model.name}: experiment in {env} but no live version there", path, key=True))
             _resolve(exp.control, catalogue, (*path, "control"), src, out, f"{model.name}/{env} A/B control")
