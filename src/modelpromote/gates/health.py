@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -133,7 +133,6 @@ class Decision:
     metrics: tuple[MetricResult, ...]
     next_weight: int | None = None  # ADVANCE of a canary: its new weight; 100 completes it
     restore: str | None = None  # ROLLBACK: the version put back
-    notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return {

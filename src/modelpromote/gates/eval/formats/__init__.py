@@ -11,14 +11,9 @@ from typing import Any
 
 from ..model import EvalResults
 from . import generic, inspect_ai, junit, lm_eval, promptfoo
-from .common import bad, decode, load_json
+from .common import EXPECTED, bad, decode, load_json
 
 FORMATS = ("auto", "generic", "junit", "promptfoo", "lm-eval", "inspect")
-EXPECTED = (
-    "modelpromote generic JSON ({\"format\": \"modelpromote-eval\", ...}), JUnit XML (<testsuites>/<testsuite>), "
-    "promptfoo --output JSON (results.stats), lm-evaluation-harness results JSON (results.<task>[\"metric,filter\"]), "
-    "or an inspect_ai log (.json EvalLog, or .eval archive)"
-)
 
 
 def detect(obj: Any) -> str | None:

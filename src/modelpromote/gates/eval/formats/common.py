@@ -10,6 +10,12 @@ from ....errors import Finding, InputError
 from .. import stats
 from ..model import Metric
 
+EXPECTED = (
+    "modelpromote generic JSON ({\"format\": \"modelpromote-eval\", ...}), JUnit XML (<testsuites>/<testsuite>), "
+    "promptfoo --output JSON (results.stats), lm-evaluation-harness results JSON (results.<task>[\"metric,filter\"]), "
+    "or an inspect_ai log (.json EvalLog, or .eval archive)"
+)
+
 
 def bad(file: str, message: str, hint: str | None = None, code: str = "MP503",
         line: int | None = None, col: int | None = None) -> InputError:

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import EvalResults
-from .common import bad, rate_metric
+from .common import EXPECTED, bad, rate_metric
 
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 
@@ -44,7 +44,7 @@ def parse(text: str, file: str) -> EvalResults:
                   code="MP502", line=line, col=col + 1) from None
     if root.tag not in ("testsuites", "testsuite"):
         raise bad(file, f"XML root is <{root.tag}>, not JUnit's <testsuites> or <testsuite>", code="MP501",
-                  hint="pass a JUnit XML report (pytest --junitxml=FILE), or choose --format")
+                  hint=f"expected {EXPECTED}")
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     cases = list(root.iter("testcase"))
     passed = failed = errors = skipped = 0
