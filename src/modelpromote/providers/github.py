@@ -1,0 +1,432 @@
+"""GitHub, through PyGithub: the only module that imports it (lazily, inside :class:`GitHub`).
+
+Works with github.com and GitHub Enterprise (``api_url`` such as ``https://ghe.example/api/v3``).
+Network rules: a timeout on every request; bounded retries with exponential backoff on 5xx, 429
+and secondary rate limits (honouring ``Retry-After`` up to ``max_wait``); and every operation safe
+to re-run.  Idempotent methods (GET/PUT/PATCH/DELETE) are retried by urllib3 (PyGithub's
+``GithubRetry``); POSTs are not, because a POST whose answer was lost may have been applied: each
+create is wrapped in :meth:`GitHub._ensure`, which looks for the object before every attempt.
+
+The token is held in :class:`Settings` with ``repr=False`` and never appears in a message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..errors import Finding, InputError, ServiceError
+from ..policy.approval import Review
+
+T = TypeVar("T")
+DEFAULT_API_URL = "https://api.github.com"
+REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    repo: str
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    timeout: float = 15.0
+    retries: int = 5
+    backoff: float = 1.0  # seconds; doubles per attempt
+    max_wait: float = 60.0  # longest Retry-After we honour
+    throttle: bool = True  # PyGithub's spacing of requests (avoids secondary rate limits)
+
+
+def settings_from_env(repo: str | None, token: str | None, api_url: str | None, timeout: float | None = None) -> Settings:
+    """Resolve options with $GITHUB_REPOSITORY, $GITHUB_TOKEN, $GITHUB_API_URL and MODELPROMOTE_GITHUB_* tuning."""
+    repo = repo or os.environ.get("GITHUB_REPOSITORY")
+    token = token or os.environ.get("GITHUB_TOKEN")
+    api_url = api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    if not repo:
+        raise InputError(Finding("MP706", "no repository given", hint="pass --repo OWNER/NAME or set GITHUB_REPOSITORY"))
+    if not REPO_RE.match(repo):
+        raise InputError(Finding("MP706", f"{repo!r} is not OWNER/NAME", hint="e.g. --repo acme/models"))
+    if not token:
+        raise InputError(
+            Finding(
+                "MP701",
+                "no GitHub token",
+                hint="set GITHUB_TOKEN (or pass --token); it needs contents, pull-requests and deployments scopes",
+            )
+        )
+    if not api_url.startswith(("https://", "http://")):
+        raise InputError(Finding("MP706", f"--api-url {api_url!r} is not an http(s) URL", hint="e.g. https://ghe.example.com/api/v3"))
+
+    def num(name: str, default: float) -> float:
+        try:
+            return float(os.environ.get(name, default))
+        except ValueError:
+            raise InputError(Finding("MP302", f"${name} must be a number")) from None
+
+    return Settings(
+        repo,
+        token,
+        api_url.rstrip("/"),
+        timeout=timeout or num("MODELPROMOTE_GITHUB_TIMEOUT", 15.0),
+        retries=int(num("MODELPROMOTE_GITHUB_RETRIES", 5)),
+        backoff=num("MODELPROMOTE_GITHUB_BACKOFF", 1.0),
+        max_wait=num("MODELPROMOTE_GITHUB_MAX_WAIT", 60.0),
+        throttle=num("MODELPROMOTE_GITHUB_THROTTLE", 1) != 0,
+    )
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    body: str
+    author: str
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    base_sha: str
+    labels: frozenset[str]
+    state: str
+    merged: bool
+    commits: int
+    url: str
+
+
+class GitHub:
+    """The GitHub operations modelpromote needs, each safe to re-run."""
+
+    def __init__(self, s: Settings) -> None:
+        import github
+        from github.GithubRetry import GithubRetry
+
+        self.s = s
+        self._gh_mod = github
+        retry = GithubRetry(
+            total=s.retries,
+            backoff_factor=s.backoff,
+            backoff_max=s.max_wait,
+            status_forcelist=[*range(500, 600), 429],
+            allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+            secondary_rate_wait=min(60.0, s.max_wait),
+            max_rate_limit_wait=s.max_wait,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        throttle: dict[str, Any] = {} if s.throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
+        self.g = github.Github(base_url=s.api_url, auth=github.Auth.Token(s.token), timeout=int(max(1, s.timeout)), retry=retry, **throttle)
+        self._repo: Any = None
+        self._me: str | None = None
+
+    # -- error handling and retries ------------------------------------------------------------
+
+    def _transient(self, exc: BaseException) -> float | None:
+        """Seconds to wait before retrying ``exc``, or None when retrying cannot help."""
+        import requests
+
+        github = self._gh_mod
+        if isinstance(exc, requests.exceptions.RequestException):
+            return 0.0
+        if isinstance(exc, github.GithubException):
+            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+            msg = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+            limited = exc.status == 429 or (exc.status == 403 and ("retry-after" in headers or "rate limit" in msg.lower()))
+            if exc.status >= 500 or limited:
+                try:
+                    return min(self.s.max_wait, float(headers.get("retry-after", 0)))
+                except ValueError:
+                    return 0.0
+        return None
+
+    def _fail(self, what: str, exc: BaseException) -> ServiceError | InputError:
+        github = self._gh_mod
+        if isinstance(exc, github.BadCredentialsException):
+            return InputError(Finding("MP702", f"{what}: GitHub rejected the token (401)", hint="check GITHUB_TOKEN; it may have expired"))
+        if isinstance(exc, github.GithubException):
+            msg = exc.data.get("message", "") if isinstance(exc.data, dict) else str(exc.data)
+            errors = exc.data.get("errors") if isinstance(exc.data, dict) else None
+            detail = f"{msg}" + (
+                f" ({'; '.join(str(e.get('message', e)) if isinstance(e, dict) else str(e) for e in errors)})" if errors else ""
+            )
+            if exc.status == 404:
+                return InputError(
+                    Finding("MP704", f"{what}: not found (404) in {self.s.repo}", hint="check --repo and that the token can read it")
+                )
+            if exc.status == 403 and self._transient(exc) is None:
+                return InputError(Finding("MP702", f"{what}: forbidden (403): {detail}", hint="the token lacks a permission this needs"))
+            return ServiceError(
+                Finding("MP703", f"{what}: GitHub answered {exc.status}: {detail}", hint="retry later; see githubstatus.com")
+            )
+        return ServiceError(Finding("MP703", f"{what}: {type(exc).__name__}: {exc}", hint=f"is {self.s.api_url} reachable?"))
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run an idempotent operation (urllib3 already retried it); translate failures."""
+        try:
+            return fn()
+        except Exception as exc:
+            if isinstance(exc, (InputError, ServiceError)):
+                raise
+            raise self._fail(what, exc) from None
+
+    def _ensure(self, what: str, find: Callable[[], T | None] | None, create: Callable[[], T]) -> T:
+        """Create something once: look for it before every attempt, retry transient failures."""
+        last: BaseException | None = None
+        for attempt in range(self.s.retries + 1):
+            if find is not None:
+                found = self.call(what, find)
+                if found is not None:
+                    return found
+            try:
+                return create()
+            except Exception as exc:
+                wait = self._transient(exc)
+                if wait is None or attempt == self.s.retries:
+                    raise self._fail(what, exc) from None
+                last = exc
+                time.sleep(max(wait, min(self.s.max_wait, self.s.backoff * (2**attempt))))
+        raise self._fail(what, last or RuntimeError("retries exhausted"))
+
+    def _missing(self, exc: BaseException) -> bool:
+        return isinstance(exc, self._gh_mod.UnknownObjectException)
+
+    # -- repository and identity ---------------------------------------------------------------
+
+    @property
+    def repo(self) -> Any:
+        if self._repo is None:
+            self._repo = self.call(f"read repository {self.s.repo}", lambda: self.g.get_repo(self.s.repo))
+        return self._repo
+
+    def me(self) -> str:
+        if self._me is None:
+            self._me = str(self.call("identify the token's user", lambda: self.g.get_user().login))
+        return self._me
+
+    def default_branch(self) -> str:
+        return str(self.repo.default_branch)
+
+    def branch_sha(self, branch: str) -> str | None:
+        def get() -> str | None:
+            try:
+                return str(self.repo.get_git_ref(f"heads/{branch}").object.sha)
+            except self._gh_mod.UnknownObjectException:
+                return None
+
+        return self.call(f"read branch {branch}", get)
+
+    def read_file(self, path: str, ref: str) -> str | None:
+        def get() -> str | None:
+            try:
+                content = self.repo.get_contents(path, ref=ref)
+            except self._gh_mod.UnknownObjectException:
+                return None
+            if isinstance(content, list):
+                return None
+            return bytes(content.decoded_content).decode("utf-8")
+
+        return self.call(f"read {path} at {ref[:12]}", get)
+
+    def parent(self, sha: str, generations: int = 1) -> str:
+        """The commit ``generations`` first-parents back from ``sha``."""
+        for _ in range(generations):
+            commit = self.call(f"read commit {sha[:12]}", lambda s=sha: self.repo.get_git_commit(s))  # type: ignore[misc]
+            if not commit.parents:
+                break
+            sha = str(commit.parents[0].sha)
+        return sha
+
+    # -- git data: one commit changing one file ------------------------------------------------
+
+    def commit_file(self, base_sha: str, path: str, text: str, message: str) -> str:
+        """A commit on ``base_sha`` that sets ``path`` to ``text``; content-addressed, so retries are harmless."""
+        github = self._gh_mod
+        base = self.call("read base commit", lambda: self.repo.get_git_commit(base_sha))
+        blob = self._ensure("create blob", None, lambda: self.repo.create_git_blob(text, "utf-8"))
+        element = github.InputGitTreeElement(path, "100644", "blob", sha=blob.sha)
+        tree = self._ensure("create tree", None, lambda: self.repo.create_git_tree([element], base_tree=base.tree))
+        commit = self._ensure("create commit", None, lambda: self.repo.create_git_commit(message, tree, [base]))
+        return str(commit.sha)
+
+    def set_branch(self, branch: str, sha: str) -> None:
+        """Point ``branch`` at ``sha``, creating it or force-moving it."""
+
+        def find() -> bool | None:
+            return True if self.branch_sha(branch) is not None else None
+
+        self._ensure(f"create branch {branch}", find, lambda: self.repo.create_git_ref(f"refs/heads/{branch}", sha))
+        if self.branch_sha(branch) != sha:
+            self.call(f"update branch {branch}", lambda: self.repo.get_git_ref(f"heads/{branch}").edit(sha, force=True))
+
+    # -- pull requests -------------------------------------------------------------------------
+
+    def _info(self, pr: Any) -> PullInfo:
+        return PullInfo(
+            number=int(pr.number),
+            title=str(pr.title),
+            body=str(pr.body or ""),
+            author=str(pr.user.login),
+            head_ref=str(pr.head.ref),
+            head_sha=str(pr.head.sha),
+            base_ref=str(pr.base.ref),
+            base_sha=str(pr.base.sha),
+            labels=frozenset(str(label.name) for label in pr.labels),
+            state=str(pr.state),
+            merged=bool(pr.merged),
+            commits=int(pr.commits),
+            url=str(pr.html_url),
+        )
+
+    def find_open_pr(self, head: str, base: str) -> PullInfo | None:
+        owner = self.s.repo.split("/")[0]
+
+        def find() -> PullInfo | None:
+            for pr in self.repo.get_pulls(state="open", head=f"{owner}:{head}", base=base):
+                return self.pull(int(pr.number))
+            return None
+
+        return self.call(f"look up pull requests from {head}", find)
+
+    def open_or_update_pr(self, head: str, base: str, title: str, body: str) -> tuple[PullInfo, bool]:
+        """The one open pull request from ``head``: created, or its title and body brought up to date."""
+        existing = self.find_open_pr(head, base)
+        if existing is not None:
+            number = existing.number
+            if existing.title != title or existing.body != body:
+                self.call(f"update pull request #{number}", lambda: self.repo.get_pull(number).edit(title=title, body=body))
+                existing = self.pull(number)
+            return existing, False
+        created = self._ensure(
+            f"open pull request from {head}",
+            lambda: self.find_open_pr(head, base),
+            lambda: self._info(self.repo.create_pull(base=base, head=head, title=title, body=body)),
+        )
+        return self.pull(created.number), True
+
+    def pull(self, number: int) -> PullInfo:
+        return self.call(f"read pull request #{number}", lambda: self._info(self.repo.get_pull(number)))
+
+    def request_reviewers(self, number: int, users: Iterable[str], teams: Iterable[str]) -> None:
+        pr = self.call(f"read pull request #{number}", lambda: self.repo.get_pull(number))
+        wanted_users = sorted({u for u in users if u.lower() != pr.user.login.lower()})
+        wanted_teams = sorted(set(teams))
+        if not wanted_users and not wanted_teams:
+            return
+
+        def present() -> bool | None:
+            got_users, got_teams = pr.get_review_requests()
+            have = {u.login for u in got_users} | {f"team:{t.slug}" for t in got_teams}
+            return True if set(wanted_users) | {f"team:{t}" for t in wanted_teams} <= have else None
+
+        self._ensure(
+            f"request reviewers on #{number}",
+            present,
+            lambda: pr.create_review_request(
+                reviewers=wanted_users or self._gh_mod.GithubObject.NotSet, team_reviewers=wanted_teams or self._gh_mod.GithubObject.NotSet
+            ),
+        )
+
+    def add_labels(self, number: int, labels: Iterable[str]) -> None:
+        wanted = sorted(set(labels))
+        if not wanted:
+            return
+        url = f"{self.repo.url}/issues/{number}/labels"
+
+        def present() -> bool | None:
+            return True if set(wanted) <= self.pull(number).labels else None
+
+        # PyGithub's add_to_labels sends a bare array; the documented body is {"labels": [...]}.
+        self._ensure(f"label #{number}", present, lambda: self.g.requester.requestJsonAndCheck("POST", url, input={"labels": wanted}))
+
+    def reviews(self, number: int) -> list[Review]:
+        def get() -> list[Review]:
+            out = []
+            for r in self.repo.get_pull(number).get_reviews():
+                user = r.user
+                login = str(user.login) if user is not None else "ghost"
+                is_bot = user is not None and (str(user.type) == "Bot" or login.endswith("[bot]"))
+                out.append(Review(login, str(r.state), r.commit_id, is_bot))
+            return out
+
+        return self.call(f"read reviews of #{number}", get)
+
+    def changed_files(self, number: int) -> list[str]:
+        return self.call(f"read files of #{number}", lambda: [str(f.filename) for f in self.repo.get_pull(number).get_files()])
+
+    def team_members(self, org: str, slug: str) -> list[str]:
+        def get() -> list[str]:
+            return [str(m.login) for m in self.g.get_organization(org).get_team_by_slug(slug).get_members()]
+
+        return self.call(f"read members of team {org}/{slug}", get)
+
+    # -- statuses ------------------------------------------------------------------------------
+
+    def set_status(self, sha: str, context: str, state: str, description: str, target_url: str | None = None) -> bool:
+        """Set a commit status unless the latest one for ``context`` already says the same; True when written."""
+        description = description[:140]
+
+        def latest() -> bool | None:
+            combined = self.repo.get_commit(sha).get_combined_status()
+            for s in combined.statuses:
+                if s.context == context:
+                    return True if (s.state == state and (s.description or "") == description) else None
+            return None
+
+        if self.call("read commit statuses", latest):
+            return False
+        kwargs: dict[str, Any] = {"description": description, "context": context}
+        if target_url:
+            kwargs["target_url"] = target_url
+        self._ensure(f"set status {context}", latest, lambda: self.repo.get_commit(sha).create_status(state, **kwargs))
+        return True
+
+    # -- deployments ---------------------------------------------------------------------------
+
+    def find_deployment(self, sha: str, env: str, model: str, version: str) -> int | None:
+        def find() -> int | None:
+            for d in self.repo.get_deployments(sha=sha, environment=env):
+                p = d.payload if isinstance(d.payload, dict) else {}
+                if p.get("model") == model and p.get("version") == version:
+                    return int(d.id)
+            return None
+
+        return self.call(f"look up deployments of {sha[:12]}", find)
+
+    def create_deployment(self, sha: str, env: str, payload: dict[str, Any], description: str, production: bool) -> tuple[int, bool]:
+        """(deployment id, created?) for ``payload['model']``/``['version']`` at ``sha`` in ``env``."""
+        model, version = str(payload["model"]), str(payload["version"])
+        existing = self.find_deployment(sha, env, model, version)
+        if existing is not None:
+            return existing, False
+
+        def create() -> int:
+            d = self.repo.create_deployment(
+                ref=sha,
+                task="deploy",
+                auto_merge=False,
+                required_contexts=[],
+                payload=payload,
+                environment=env,
+                description=description,
+                production_environment=production,
+            )
+            return int(d.id)
+
+        return self._ensure(f"create deployment of {model} to {env}", lambda: self.find_deployment(sha, env, model, version), create), True
+
+    def set_deployment_status(self, deployment_id: int, state: str, description: str) -> bool:
+        description = description[:140]
+
+        def latest() -> bool | None:
+            for s in self.repo.get_deployment(deployment_id).get_statuses():
+                return True if (s.state == state and (s.description or "") == description) else None
+            return None
+
+        if self.call("read deployment statuses", latest):
+            return False
+        self._ensure(
+            f"set deployment {deployment_id} status",
+            latest,
+            lambda: self.repo.get_deployment(deployment_id).create_status(state, description=description),
+        )
+        return True
