@@ -152,7 +152,14 @@ def local_repositories() -> dict[str, Path]:
     return found
 
 
-def make_sandbox(tmp: Path, *, users: dict[str, str] | None = None, teams: dict[str, list[str]] | None = None) -> Sandbox:
+def make_sandbox(
+    tmp: Path,
+    *,
+    users: dict[str, str] | None = None,
+    teams: dict[str, list[str]] | None = None,
+    files: dict[str, Path] | None = None,
+) -> Sandbox:
+    """``files`` maps a path in the sandbox repository to a file to put there (over the copy)."""
     work, bare, home = tmp / "work", tmp / "origin.git", tmp / "home"
     work.mkdir()
     home.mkdir()
@@ -162,6 +169,9 @@ def make_sandbox(tmp: Path, *, users: dict[str, str] | None = None, teams: dict[
             shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
         elif src.exists():
             shutil.copy2(src, work / name)
+    for dest, src in (files or {}).items():
+        (work / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, work / dest)
     git(work, "init", "-q", "-b", "main")
     # act names the repository after the origin remote; it is never contacted.
     git(work, "remote", "add", "origin", "https://github.com/acme/models.git")
