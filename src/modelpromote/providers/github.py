@@ -414,6 +414,16 @@ class GitHub:
 
         return self._ensure(f"create deployment of {model} to {env}", lambda: self.find_deployment(sha, env, model, version), create), True
 
+    def deployment_state(self, deployment_id: int) -> str | None:
+        """The state of the deployment's latest status, None when it has none."""
+
+        def get() -> str | None:
+            for s in self.repo.get_deployment(deployment_id).get_statuses():
+                return str(s.state)
+            return None
+
+        return self.call(f"read deployment {deployment_id}", get)
+
     def set_deployment_status(self, deployment_id: int, state: str, description: str) -> bool:
         description = description[:140]
 
