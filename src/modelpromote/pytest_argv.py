@@ -1,6 +1,6 @@
 """Make ``pytest ... --model M --version V`` mean the model version, not pytest's own --version.
 
-pytest (8.4+) answers a lone ``--version`` before it loads any plugin, so a plugin cannot claim the
+pytest 9 answers a lone ``--version`` before it loads any plugin, so a plugin cannot claim the
 flag in time: the article's ``pytest tests/eval_suite.py --model customer-support --version
 claude-3-5-sonnet-v1.3.0 --threshold 0.85`` would print pytest's version and exit 0 — a silent
 "pass".  A one-line ``.pth`` startup hook (installed by ``python -m modelpromote.pytest_argv

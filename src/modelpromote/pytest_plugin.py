@@ -169,7 +169,7 @@ class _Gate:
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             return  # interrupted, internal or usage error, nothing collected: pytest's own code stands
         from .errors import ModelpromoteError
-        from .gates.eval import decide
+        from .gates.eval import decide, report_markdown
         from .gates.eval.formats.common import metrics_from_cases
         from .gates.eval.model import EvalResults
 
@@ -187,7 +187,7 @@ class _Gate:
 
             doc = {"format": "modelpromote-eval", "version": 1, "model": t.model, "model_version": t.version, "env": t.env,
                    "target": t.to_json(), "metrics": {k: _metric_json(m) for k, m in results.metrics.items()},
-                   "cases": list(cases), "gate": state.report.to_json()}
+                   "cases": list(cases), "gate": {**state.report.to_json(), "markdown": report_markdown(state.report)}}
             write_atomic(state.report_path, json.dumps(doc, indent=2, default=str) + "\n")
         session.exitstatus = pytest.ExitCode.OK if state.report.passed else pytest.ExitCode.TESTS_FAILED
 

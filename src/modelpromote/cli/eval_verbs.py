@@ -97,7 +97,8 @@ def eval_cmd(results_path: str, fmt: str, baseline_path: str | None, baseline_fo
     failed_cmd = fail_command(model, version, env_name, report_out or results_path) if report.status == "FAIL" else None
 
     payload: dict[str, Any] = {"ok": report.passed, "exit_code": EXIT_OK if report.passed else EXIT_FINDINGS,
-                               "model": model, "version": version, "env": env_name, **report.to_json(), "fail_command": failed_cmd}
+                               "model": model, "version": version, "env": env_name, **report.to_json(), "fail_command": failed_cmd,
+                               "markdown": report_markdown(report)}
     if report_out:
         import json
 
