@@ -9,6 +9,7 @@ as one unit).  Precedence is semver's, via the ``semver`` library, so ``rc.1 < r
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import total_ordering
@@ -72,8 +73,13 @@ class VersionId:
         return hash(self.sort_key())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_version(text: str) -> VersionId:
-    """Parse a version id, raising :class:`VersionError` with a fix-it message."""
+    """Parse a version id, raising :class:`VersionError` with a fix-it message.
+
+    Cached: a big manifest names each version several times (catalogue, pointers, fallbacks,
+    log), and VersionId is immutable.
+    """
     if not isinstance(text, str):
         raise VersionError(f"version id must be a string, got {type(text).__name__}")
     if len(text) > MAX_ID_LENGTH:
