@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from functools import total_ordering
+from dataclasses import dataclass, field
+from functools import cached_property, total_ordering
 from typing import Literal
 
 import semver as _semver
@@ -20,12 +20,18 @@ import semver as _semver
 ChangeKind = Literal["major", "minor", "patch", "prerelease", "prompt", "none"]
 
 # Base model names are lowercase slugs; the first "-v" followed by MAJOR.MINOR.PATCH starts the
-# version, so bases such as "llama-v2-chat" or "mistral-7b-v0.3" work.  Semver's own grammar
-# (no leading zeros, identifiers of [0-9A-Za-z-]) is enforced by _semver.Version.parse below.
+# version, so bases such as "llama-v2-chat" or "mistral-7b-v0.3" work.
 _ID_RE = re.compile(
     r"^(?P<base>[a-z0-9][a-z0-9.-]*?)"
     r"-v(?P<semver>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
     r"(?:_prompt-v(?P<prompt>0|[1-9]\d{0,8}))?$"
+)
+# The grammar from semver.org (no leading zeros, no empty identifiers).  Checking it with one
+# regex is ~20x cheaper than building a semver.Version, which we only need for ordering.
+_SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
 _UNDOTTED_RE = re.compile(r"^[A-Za-z-]+\d+$")
 MAX_ID_LENGTH = 200
@@ -36,24 +42,29 @@ class VersionError(ValueError):
 
 
 @total_ordering
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VersionId:
     base: str
-    semver: _semver.Version
+    text: str  # the semver part, e.g. "1.3.0-rc.1"
     prompt: int | None = None
+    prerelease: str | None = field(default=None, compare=False)
+
+    @cached_property
+    def semver(self) -> _semver.Version:
+        return _semver.Version.parse(self.text)
 
     def __str__(self) -> str:
-        text = f"{self.base}-v{self.semver}"
+        text = f"{self.base}-v{self.text}"
         return text if self.prompt is None else f"{text}_prompt-v{self.prompt}"
 
     @property
     def model_version(self) -> str:
         """The catalogue id without the prompt part (what version_history lists)."""
-        return f"{self.base}-v{self.semver}"
+        return f"{self.base}-v{self.text}"
 
     @property
     def is_prerelease(self) -> bool:
-        return self.semver.prerelease is not None
+        return self.prerelease is not None
 
     def sort_key(self) -> tuple[str, _semver.Version, int]:
         return (self.base, self.semver.replace(build=None), -1 if self.prompt is None else self.prompt)
@@ -87,12 +98,12 @@ def parse_version(text: str) -> VersionId:
     m = _ID_RE.match(text)
     if m is None:
         raise VersionError(_explain(text))
-    try:
-        ver = _semver.Version.parse(m["semver"])
-    except ValueError as exc:
-        raise VersionError(f"{text!r}: {m['semver']!r} is not valid semver ({exc})") from None
-    if ver.prerelease:
-        for ident in ver.prerelease.split("."):
+    sm = _SEMVER_RE.match(m["semver"])
+    if sm is None:
+        raise VersionError(f"{text!r}: {m['semver']!r} is not valid semver (no leading zeros, no empty identifiers)")
+    prerelease = sm.group(4)
+    if prerelease:
+        for ident in prerelease.split("."):
             if _UNDOTTED_RE.match(ident):
                 word = ident.rstrip("0123456789")
                 raise VersionError(
@@ -100,7 +111,7 @@ def parse_version(text: str) -> VersionId:
                     f"write {word}.{ident[len(word) :]} (semver orders {word}10 before {word}9)"
                 )
     prompt = int(m["prompt"]) if m["prompt"] is not None else None
-    return VersionId(m["base"], ver, prompt)
+    return VersionId(m["base"], m["semver"], prompt, prerelease)
 
 
 def is_version_id(text: str) -> bool:
