@@ -327,7 +327,7 @@ class Renderer:
             "node_id": node_id("Label", uid),
             "url": f"{self.repo_api}/labels/{name}",
             "name": name,
-            "description": description,
+            "description": description or "",  # pulls/list's label schema does not allow null
             "color": color,
             "default": False,
         }
