@@ -111,7 +111,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP702": ("GitHub refused the token", "check the token and its permissions (contents, pull requests, statuses, deployments)"),
     "MP703": ("GitHub failed", "GitHub kept failing after retries; re-run later (every step is safe to re-run)"),
     "MP704": ("not found on GitHub", "check --repo, the pull request number, and that the token can read them"),
-    "MP705": ("not a promotion pull request", "the gate checks pull requests opened by `modelpromote pr` (branch promote/<model>/<env>/<version>)"),
+    "MP705": ("not a promotion pull request", "the gate checks PRs opened by `modelpromote pr` (branch promote/<model>/<env>/<version>)"),
     "MP706": ("invalid GitHub settings", "pass --repo OWNER/NAME (or set GITHUB_REPOSITORY) and an http(s) --api-url"),
     "MP707": ("webhook delivery failed", "check the receiver and --webhook-url; re-run deploy to retry"),
     "MP708": ("webhook secret missing", "set MODELPROMOTE_WEBHOOK_SECRET so the receiver can verify the signature"),
@@ -119,7 +119,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP710": ("not enough approvals", "ask owners to approve the pull request's current head commit"),
     "MP711": ("changes requested", "address the review, then ask the reviewer to approve or dismiss it"),
     "MP712": ("breaking-change label missing", "a MAJOR change needs the breaking-change label and one extra approval"),
-    "MP713": ("pull request changes more than its plan", "a promotion PR may change only the manifest, exactly as `modelpromote pr` wrote it; re-run pr"),
+    "MP713": ("pull request changes more than its plan", "a promotion PR changes only the manifest, as `pr` wrote it; re-run pr"),
     "MP714": ("manifest invalid at the head", "fix the manifest on the branch; `modelpromote validate` shows the findings"),
     "MP715": ("plan no longer allowed", "the promotion is refused now (see the plan's rules); close the PR or fix the cause"),
 }
