@@ -121,8 +121,14 @@ def test_experiment_orientation_and_salt() -> None:
 
 def test_canary_and_experiment_at_once_is_refused() -> None:
     text = ROLLOUT.replace("    shadow:\n", "    experiments:\n      production: {control: chat-base-v1.0.0, weight: 30}\n    shadow:\n")
+    # validate already refuses it, at the experiment's line ...
+    loaded = load_text(text)
+    assert [f.code for f in loaded.findings] == ["MP214"]
+    assert loaded.findings[0].line == text.splitlines().index("    experiments:") + 2
+    # ... and compile, which may be handed an unchecked manifest, refuses it too.
+    assert loaded.manifest is not None
     with pytest.raises(InputError) as exc:
-        compile_runtime(manifest(text), "production")
+        compile_runtime(loaded.manifest, "production")
     assert exc.value.findings[0].code == "MP606"
 
 
@@ -196,11 +202,12 @@ def test_export_errors_exit_2_with_a_located_finding(cli: Callable[..., Result],
         "    canary:\n      staging: {baseline: claude-3-5-sonnet-v1.2.3, weight: 5, started_at: \"2026-05-01T00:00:00Z\"}\n",
     )
     manifest_path.write_text(text)
+    # an invalid manifest is never exported: the validation finding, located, exit 1
     r = cli("export", "--env", "staging", "-m", str(manifest_path), "--json")
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     finding = json.loads(r.stdout)["findings"][0]
-    assert finding["code"] == "MP606"
-    line = text.splitlines().index("    canary:") + 2
+    assert finding["code"] == "MP214"
+    line = text.splitlines().index("      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}") + 1
     assert (finding["file"], finding["line"]) == (str(manifest_path), line)
 
 
