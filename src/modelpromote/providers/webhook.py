@@ -29,6 +29,9 @@ def post(url: str, event: dict[str, Any], secret: str | None, *, timeout: float 
     headers = {"Content-Type": "application/json", "User-Agent": "modelpromote", "X-Modelpromote-Event": str(event.get("event", "deploy"))}
     if secret:
         headers[SIGNATURE_HEADER] = sign(body, secret)
+    url, auth = _split_credentials(url)
+    if auth:
+        headers["Authorization"] = auth
     problem = ""
     for attempt in range(retries + 1):
         req = urllib.request.Request(url, data=body, headers=headers, method="POST")
@@ -50,6 +53,19 @@ def post(url: str, event: dict[str, Any], secret: str | None, *, timeout: float 
     raise ServiceError(
         Finding("MP707", f"webhook {_safe(url)} failed: {problem}", hint="check the receiver and --webhook-url; re-run deploy to retry")
     )
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """urllib does not send user:password@ from a URL; turn it into a Basic Authorization header."""
+    import base64
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    creds = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return urlunsplit(parts._replace(netloc=host)), "Basic " + base64.b64encode(creds).decode()
 
 
 def _safe(url: str) -> str:
