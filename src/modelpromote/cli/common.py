@@ -76,15 +76,23 @@ def manifest_option(fn: F) -> F:
 def main() -> None:
     """GitOps model versioning and promotion.
 
-    models/manifest.yaml is the registry: the versions that exist, which one is live in each
-    environment, and the log of every promotion.  Every change is a reviewed pull request.
+    models/manifest.yaml is the registry: the versions that exist, which one is
+    live in each environment, and the log of every promotion.  Every change is a
+    reviewed pull request.
+
+    \b
+    Look:      validate, status, schema, migrate
+    Release:   release (next rc / finalize), eval (judge results against thresholds)
+    Promote:   plan -> pr (opens the PR) -> gate (approvals) -> deploy (on merge)
+               promote (apply locally), rollback, fail, hold, retire
+    Watch:     health (advance / hold / roll back canaries), drift
+    Apps:      export (runtime config for modelpromote.runtime)
 
     \b
     Start here:
-      modelpromote validate              check the manifest (exit 1 on findings)
-      modelpromote status                what is live where, since when
-      modelpromote schema                JSON Schema for your editor
-      modelpromote migrate               convert the article's flat format
+      modelpromote validate
+      modelpromote status
+      modelpromote plan customer-support claude-3-5-sonnet-v1.3.0 --to production
 
     Exit codes: 0 ok, 1 a check said no, 2 bad input or usage, 3 a service failed.
     """
