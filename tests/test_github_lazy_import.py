@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_cli_import_and_validate_do_not_import_pygithub() -> None:
@@ -15,5 +18,5 @@ def test_cli_import_and_validate_do_not_import_pygithub() -> None:
         "CliRunner().invoke(main, ['pr', '--help'])\n"
         "print('github' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
