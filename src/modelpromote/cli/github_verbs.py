@@ -196,7 +196,7 @@ def reviewers_from(owners: list[str], repo_owner: str) -> tuple[list[str], list[
 @main.command()
 @click.argument("model")
 @click.argument("version")
-@click.option("--to", "env", required=True, metavar="ENV", help="Target environment.")
+@click.option("--to", "--env", "env", required=True, metavar="ENV", help="Target environment.")
 @click.option(
     "--eval-report", type=click.Path(dir_okay=False), help="Eval results (any format `modelpromote eval` reads, or .md) for the body."
 )
