@@ -23,6 +23,9 @@ CLI = str(Path(sys.executable).parent / "modelpromote")
 # The actions use this checkout's installed CLI (the `cli` input, via a repository variable):
 # the install path itself is exercised once, in test_dispatch_installs_from_the_action_checkout.
 FAST = {"MODELPROMOTE_CLI": CLI}
+FIXTURES = Path(__file__).resolve().parent / "act"
+MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
+BRANCH = f"promote/{MODEL}/{ENV}/{VERSION}"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     sb = make_sandbox(
         tmp_path_factory.mktemp("act"),
         users={"octocat": "ghp_sandbox_octocat", "promoter-bot": "ghp_sandbox_bot", "bob": "ghp_sandbox_bob", "carol": "ghp_sandbox_carol"},
-        teams={"acme/support-ml": ["bob", "carol"], "acme/codegen-ml": ["bob", "carol"]},
+        teams={"acme/support-ml": ["bob", "carol"], "acme/devtools-ml": ["bob", "carol"]},
+        files={
+            "models/manifest.yaml": FIXTURES / "manifest.yaml",
+            f"evals/{MODEL}/{VERSION}.json": FIXTURES / "evals" / MODEL / f"{VERSION}.json",
+        },
     )
     yield sb
     sb.emu.stop()
@@ -88,3 +95,87 @@ def test_the_injection_check_would_catch_a_vulnerable_workflow(sandbox: Sandbox)
     finally:
         vulnerable.unlink()
         pwned.unlink(missing_ok=True)
+
+
+# -- the promotion, end to end ------------------------------------------------------------------
+
+
+def pulls(sandbox: Sandbox) -> list[dict[str, object]]:
+    return list(sandbox.request("GET", "/repos/acme/models/pulls?state=all"))
+
+
+def test_dispatch_opens_the_pull_request(sandbox: Sandbox) -> None:
+    run = sandbox.act(
+        "promote-model.yml",
+        "workflow_dispatch",
+        dispatch(MODEL, VERSION, ENV),
+        secrets={"MODELPROMOTE_TOKEN": "ghp_sandbox_bot"},
+        variables=FAST,
+    )
+    assert run.returncode == 0, run.output
+    for step in ("Validate the manifest", "Plan", "Eval gate", "Open the promotion pull request"):
+        assert run.step_ok(step), step
+    (pr,) = pulls(sandbox)
+    assert pr["head"]["ref"] == BRANCH  # type: ignore[index]
+    assert pr["user"]["login"] == "promoter-bot"  # type: ignore[index]  # opened with MODELPROMOTE_TOKEN
+    assert VERSION in str(pr["title"])
+    # Re-running the form updates the same pull request instead of opening a second one.
+    again = sandbox.act(
+        "promote-model.yml",
+        "workflow_dispatch",
+        dispatch(MODEL, VERSION, ENV),
+        secrets={"MODELPROMOTE_TOKEN": "ghp_sandbox_bot"},
+        variables=FAST,
+    )
+    assert again.returncode == 0, again.output
+    assert len(pulls(sandbox)) == 1
+
+
+def test_dispatch_without_a_workflow_starting_token_says_so(sandbox: Sandbox) -> None:
+    run = sandbox.act("promote-model.yml", "workflow_dispatch", dispatch(MODEL, VERSION, ENV), variables=FAST)
+    assert run.returncode != 0
+    assert "MODELPROMOTE_TOKEN is not set" in run.output
+    assert "starts no workflows" in run.output
+    assert not run.step_ok("Open the promotion pull request")
+
+
+def pr_event(sandbox: Sandbox, action: str, **extra: object) -> dict[str, object]:
+    (pr,) = pulls(sandbox)
+    full = sandbox.request("GET", f"/repos/acme/models/pulls/{pr['number']}")
+    return {"action": action, "number": pr["number"], "pull_request": full, "repository": full["base"]["repo"], **extra}
+
+
+def gate_status(sandbox: Sandbox) -> str:
+    (pr,) = pulls(sandbox)
+    sha = pr["head"]["sha"]  # type: ignore[index]
+    statuses = sandbox.request("GET", f"/repos/acme/models/commits/{sha}/statuses")
+    return str(next(s["state"] for s in statuses if s["context"] == "modelpromote/approval"))
+
+
+def approve(sandbox: Sandbox, login: str) -> None:
+    (pr,) = pulls(sandbox)
+    sandbox.request("POST", f"/repos/acme/models/pulls/{pr['number']}/reviews", {"event": "APPROVE", "body": "lgtm"}, login=login)
+
+
+def test_gate_fails_without_approvals_and_passes_after_them(sandbox: Sandbox) -> None:
+    sandbox.checkout(BRANCH)  # the workflow runs on the pull request's content
+    secrets_ = {"MODELPROMOTE_TOKEN": "ghp_sandbox_bot"}
+
+    run = sandbox.act("promotion-gate.yml", "pull_request", pr_event(sandbox, "opened"), secrets=secrets_, variables=FAST)
+    assert run.returncode != 0
+    assert run.job_ok("validate") and run.job_ok("eval"), run.output
+    assert run.job_failed("approval gate")
+    assert "0 of 2 approvals" in run.output
+    assert gate_status(sandbox) == "failure"
+
+    approve(sandbox, "bob")
+    run = sandbox.act("promotion-gate.yml", "pull_request_review", pr_event(sandbox, "submitted"), secrets=secrets_, variables=FAST)
+    assert run.job_failed("approval gate"), run.output
+    assert "1 of 2 approvals" in run.output  # production needs two distinct owners
+    assert gate_status(sandbox) == "failure"
+
+    approve(sandbox, "carol")
+    run = sandbox.act("promotion-gate.yml", "pull_request_review", pr_event(sandbox, "submitted"), secrets=secrets_, variables=FAST)
+    assert run.returncode == 0, run.output
+    assert run.job_ok("approval gate")
+    assert gate_status(sandbox) == "success"

@@ -56,6 +56,13 @@ class ActRun:
     def step_failed(self, name: str) -> bool:
         return f"Failure - Main {name}" in self.output
 
+    def job_ok(self, name: str) -> bool:
+        # act pads job names to one width: "[Workflow/eval         ] 🏁  Job succeeded"
+        return re.search(rf"/{re.escape(name)} *\] 🏁  Job succeeded", self.output) is not None
+
+    def job_failed(self, name: str) -> bool:
+        return re.search(rf"/{re.escape(name)} *\] 🏁  Job failed", self.output) is not None
+
 
 @dataclass
 class Sandbox:
@@ -82,6 +89,12 @@ class Sandbox:
         with urllib.request.urlopen(req, timeout=30) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
+
+    def checkout(self, branch: str) -> str:
+        """Make the work tree the emulator's ``branch`` (what act's checkout then copies); returns its SHA."""
+        git(self.work, "fetch", "-q", str(self.bare), "+refs/heads/*:refs/remotes/emu/*")
+        git(self.work, "checkout", "-q", "-B", branch.replace("/", "-"), f"emu/{branch}")
+        return git(self.work, "rev-parse", "HEAD")
 
     def sync(self) -> str:
         """Make the work tree what the emulator's main is (after a merge); returns its SHA."""
