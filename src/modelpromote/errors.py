@@ -87,6 +87,12 @@ CODES: dict[str, tuple[str, str]] = {
     "MP806": ("no metrics source", "set policies.health.source in the manifest, or pass --prometheus URL or --metrics-json PATH"),
     "MP807": ("health rollback", "the new version was rolled back; see the metrics above, fix it, then clear the hold"),
     "MP808": ("cannot apply health decision", "re-run with --dry-run to see the decision; apply it by hand or update modelpromote"),
+    "MP820": ("health pull request left open", "GitHub refused the merge (branch protection?); review and merge it, or allow the bot"),
+    "MP821": ("drift", "what is deployed differs from the manifest; run deploy for the missing change, or revert main"),
+    "MP822": ("status URL failed", "check --status-url and that the application is up; it must serve JSON over http(s)"),
+    "MP823": ("invalid status document", "serve the runtime config the application loaded (format 1); see docs/health.md"),
+    "MP824": ("another health pull request is open", "merge or close the open rollback/canary pull request; health waits for it"),
+    "MP825": ("no manifest on the ref", "check --ref and --manifest (a path inside the repository)"),
     # 5xx: the eval gate (gates/eval, cli/eval_verbs.py, pytest_plugin.py)
     "MP501": ("unrecognized results format", "pass generic JSON, JUnit XML, promptfoo, lm-eval or inspect_ai results, or set --format"),
     "MP502": ("malformed results file", "the file is truncated or not valid JSON/XML/zip; regenerate it"),

@@ -10,6 +10,7 @@ anything is written, so a metrics source that fails half-way (exit 3) changes no
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -100,10 +101,107 @@ def _markdown(decisions: list[Any], dry_run: bool) -> str:
     return f"### {title}\n\n" + (markdown_table(["TARGET", "VERSION", "ACTION", "WHY"], rows) if rows else "nothing to check") + "\n"
 
 
+# -- shared by the local and the GitHub mode ---------------------------------------------------
+
+HEALTH_BRANCH_RE = re.compile(
+    r"^(?P<kind>rollback|canary)/(?P<model>[a-z0-9][a-z0-9-]{0,62})/(?P<env>[a-z0-9][a-z0-9-]{0,62})/(?P<rest>[A-Za-z0-9._+-]+)$"
+)
+
+
+def check_filters(m: Any, where: str, model: str | None, env_name: str | None) -> None:
+    if model is not None and m.model(model) is None:
+        raise InputError(Finding("MP301", f"no model {model!r} in {where}", hint=f"models: {', '.join(x.name for x in m.models)}"))
+    if env_name is not None and m.env(env_name) is None:
+        raise InputError(Finding("MP204", f"no environment {env_name!r} in {where}"))
+
+
+def evaluate(
+    m: Any,
+    manifest_path: str,
+    now: datetime,
+    *,
+    model: str | None,
+    env_name: str | None,
+    prometheus: str | None,
+    metrics_json: str | None,
+    open_prs: dict[tuple[str, str], int] | None = None,
+) -> tuple[list[Any], list[Any], str | None]:
+    """(decisions, skipped, source description).  Every metric is read before anything is decided,
+    so a metrics source that fails half-way changes nothing."""
+    from ..gates.health import Rules, decide, targets
+    from ..manifest.schema import parse_duration
+
+    policy = m.policies.health
+    rules = Rules.from_policies(m.policies)
+    window = parse_duration(policy.window)
+    found, skipped = targets(m, now, model=model, env=env_name, open_prs=open_prs)
+    if not found:
+        return [], skipped, None
+    source = make_source(policy, manifest_path, prometheus, metrics_json)
+    observed = []
+    for t in found:
+        cand = source.observe(model=t.model, env=t.env, version=t.version, window=window, at=now, metrics=rules.enabled)
+        base = {}
+        if t.baseline is not None:
+            base = source.observe(model=t.model, env=t.env, version=t.baseline, window=window, at=now, metrics=rules.enabled)
+        observed.append((t, cand, base))
+    return [decide(t, cand, base, rules, now) for t, cand, base in observed], skipped, source.describe()
+
+
+def changing(decisions: list[Any]) -> list[Any]:
+    return [d for d in decisions if d.action == "ROLLBACK" or (d.action == "ADVANCE" and d.next_weight is not None)]
+
+
+def health_branch(d: Any) -> str:
+    """rollback/<model>/<env>/<version rolled back>, or canary/<model>/<env>/<version>-to-<weight>.
+
+    Fixed per decision, so a re-run finds the pull request it opened before.
+    """
+    t = d.target
+    if d.action == "ROLLBACK":
+        return f"rollback/{t.model}/{t.env}/{t.version}"
+    return f"canary/{t.model}/{t.env}/{t.version}-to-{d.next_weight}"
+
+
+def pr_title(d: Any) -> str:
+    t = d.target
+    if d.action == "ROLLBACK":
+        return f"Roll back {t.model} in {t.env}: {t.version} -> {d.restore}"
+    if d.next_weight is not None and d.next_weight >= 100:
+        return f"Complete the canary of {t.model} {t.version} in {t.env} (100%)"
+    return f"Canary {t.model} {t.version} in {t.env}: {t.weight}% -> {d.next_weight}%"
+
+
+def pr_labels(d: Any) -> list[str]:
+    return ["rollback" if d.action == "ROLLBACK" else "canary", f"env:{d.target.env}"]
+
+
+def _pr_body(d: Any, diff: str, merge: bool) -> str:
+    t = d.target
+    lines = [f"`modelpromote health` decided **{d.action}** for **{t.model}** in **{t.env}**.", ""]
+    if d.action == "ROLLBACK":
+        lines += [
+            f"`{t.version}` goes back to the last verified version `{d.restore}`; the failure is recorded and the model "
+            "is put on hold until a person clears it.",
+            "",
+        ]
+    lines += ["## Metrics", "", "```", _render_text([d], []), "```", "", "## Manifest change", "", "```diff", diff.rstrip("\n"), "```", ""]
+    lines.append(
+        "Merged at once by `modelpromote health`."
+        if merge
+        else "Review and merge it; `policies.rollback.auto_merge: true` merges rollbacks at once."
+    )
+    lines += ["", "<!-- opened by modelpromote health; re-running it updates this pull request -->"]
+    return "\n".join(lines) + "\n"
+
+
+# -- the verb ----------------------------------------------------------------------------------
+
+
 @main.command()
 @click.option("--model", help="Only this model.")
 @click.option("--env", "env_name", help="Only this environment.")
-@click.option("--dry-run", is_flag=True, help="Print the decisions; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the decisions; change nothing (no file written, no pull request).")
 @click.option(
     "--prometheus",
     metavar="URL",
@@ -112,6 +210,17 @@ def _markdown(decisions: list[Any], dry_run: bool) -> str:
 )
 @click.option("--metrics-json", metavar="PATH|URL", help="Read metrics from a JSON document instead (format: docs/health.md).")
 @click.option("--at", "at_text", metavar="TIME", help="Evaluate as of this time (ISO, with timezone) instead of now: replays, tests.")
+@click.option(
+    "--github",
+    "use_github",
+    is_flag=True,
+    help="Read the manifest from the base branch on GitHub and apply decisions as pull requests (rollback/..., canary/...) "
+    "instead of editing the local file.",
+)
+@click.option("--repo", envvar="GITHUB_REPOSITORY", show_envvar=True, metavar="OWNER/NAME", help="With --github: the repository.")
+@click.option("--token", envvar="GITHUB_TOKEN", show_envvar=True, metavar="TOKEN", help="With --github: the token (prefer the env var).")
+@click.option("--api-url", envvar="GITHUB_API_URL", show_envvar=True, metavar="URL", help="With --github: API base [default: github.com].")
+@click.option("--base", metavar="BRANCH", help="With --github: the base branch [default: the repository's default branch].")
 @manifest_option
 @json_option
 @handle_errors
@@ -122,6 +231,11 @@ def health(
     prometheus: str | None,
     metrics_json: str | None,
     at_text: str | None,
+    use_github: bool,
+    repo: str | None,
+    token: str | None,
+    api_url: str | None,
+    base: str | None,
     manifest_path: str,
     as_json: bool,
 ) -> None:
@@ -143,52 +257,43 @@ def health(
     A pointer put live by a rollback is never rolled back.  Without --dry-run the decisions are
     written to the manifest (atomically, only the bytes that change).
 
+    With --github the manifest is read from the base branch, nothing happens to a model/env
+    while its promotion PR (promote/<model>/<env>/...) is open, and each decision becomes a pull
+    request: rollback/<model>/<env>/<version> labelled rollback + env:<env> (merged at once when
+    policies.rollback.auto_merge is true), or canary/<model>/<env>/<version>-to-<weight>
+    labelled canary + env:<env> (always merged at once: the steps were approved with the
+    promotion).  Re-running finds the same pull request; it never opens a second one.
+
     \b
     Examples:
       modelpromote health --dry-run --prometheus http://127.0.0.1:9090
       modelpromote health --model customer-support --env production --json
       modelpromote health --metrics-json metrics.json --at 2026-06-01T12:00:00Z --dry-run
+      GITHUB_TOKEN=... modelpromote health --github --repo acme/models --prometheus http://prometheus:9090
 
     Exit codes: 0 advanced or held, 1 a rollback was decided, 2 bad input, 3 the metrics source
-    failed (nothing changed).
+    (or GitHub) failed after retries: nothing changed.
     """
-    from ..gates.health import Rules, apply_decision, decide, targets
-    from ..manifest.load import load_text
-    from ..manifest.schema import parse_duration
-    from ..providers.files import append_step_summary, in_github_actions, set_outputs, write_atomic
-
     now = _parse_at(at_text)
+    if use_github:
+        _health_github(now, model, env_name, dry_run, prometheus, metrics_json, repo, token, api_url, base, manifest_path, as_json)
+        return
+    from ..gates.health import apply_decision
+    from ..manifest.load import load_text
+    from ..providers.files import write_atomic
+
     loaded = load_valid(manifest_path)
     m = loaded.manifest
-    if model is not None and m.model(model) is None:
-        raise InputError(Finding("MP301", f"no model {model!r} in {manifest_path}", hint=f"models: {', '.join(x.name for x in m.models)}"))
-    if env_name is not None and m.env(env_name) is None:
-        raise InputError(Finding("MP204", f"no environment {env_name!r} in {manifest_path}"))
-    policy = m.policies.health
-    rules = Rules.from_policies(m.policies)
-    window = parse_duration(policy.window)
-    found, skipped = targets(m, now, model=model, env=env_name)
-
-    decisions = []
-    source_desc = None
-    if found:
-        source = make_source(policy, manifest_path, prometheus, metrics_json)
-        source_desc = source.describe()
-        observed = []
-        for t in found:  # read everything first: a failing source must leave the manifest alone
-            cand = source.observe(model=t.model, env=t.env, version=t.version, window=window, at=now, metrics=rules.enabled)
-            base = {}
-            if t.baseline is not None:
-                base = source.observe(model=t.model, env=t.env, version=t.baseline, window=window, at=now, metrics=rules.enabled)
-            observed.append((t, cand, base))
-        decisions = [decide(t, cand, base, rules, now) for t, cand, base in observed]
-
-    changing = [d for d in decisions if d.action == "ROLLBACK" or (d.action == "ADVANCE" and d.next_weight is not None)]
+    check_filters(m, manifest_path, model, env_name)
+    decisions, skipped, source_desc = evaluate(
+        m, manifest_path, now, model=model, env_name=env_name, prometheus=prometheus, metrics_json=metrics_json
+    )
     applied = False
-    if changing and not dry_run:
+    todo = changing(decisions)
+    if todo and not dry_run:
         old = loaded.source.text
         text = old
-        for d in changing:
+        for d in todo:
             text = apply_decision(text, manifest_path, d, now)
         after = load_text(text, manifest_path)
         if not after.ok:
@@ -200,6 +305,27 @@ def health(
                 raise InputError(Finding("MP808", f"{manifest_path} changed while health ran; nothing was written; run it again"))
         write_atomic(manifest_path, text)
         applied = True
+    footer = ("dry run: nothing changed" if dry_run else f"wrote {manifest_path}") if todo else ""
+    _finish(now, decisions, skipped, source_desc, dry_run, applied, manifest_path, as_json, footer=footer)
+
+
+def _finish(
+    now: datetime,
+    decisions: list[Any],
+    skipped: list[Any],
+    source_desc: str | None,
+    dry_run: bool,
+    applied: bool,
+    where: str,
+    as_json: bool,
+    *,
+    footer: str = "",
+    extra: dict[str, Any] | None = None,
+    findings: list[Finding] | None = None,
+    outputs: dict[str, str] | None = None,
+) -> None:
+    """Print (text or JSON), annotate, set the step outputs, exit 1 when a rollback was decided."""
+    from ..providers.files import append_step_summary, in_github_actions, set_outputs
 
     rollbacks = [d for d in decisions if d.action == "ROLLBACK"]
     if as_json:
@@ -212,24 +338,209 @@ def health(
                 "source": source_desc,
                 "decisions": [d.to_json() for d in decisions],
                 "skipped": [{"model": s.model, "env": s.env, "version": s.version, "reason": s.reason} for s in skipped],
+                **(extra or {}),
             }
         )
     else:
         click.echo(_render_text(decisions, skipped))
-        if changing:
-            click.echo("dry run: nothing changed" if dry_run else f"wrote {manifest_path}")
-    findings = [
-        Finding("MP807", f"{d.target.model}/{d.target.env}: rolled back {d.target.version} to {d.restore}: {d.reasons[0]}", manifest_path)
+        if footer:
+            click.echo(footer)
+    notes = [
+        Finding("MP807", f"{d.target.model}/{d.target.env}: rolled back {d.target.version} to {d.restore}: {d.reasons[0]}", where)
         for d in rollbacks
-    ]
+    ] + (findings or [])
     if in_github_actions():
-        annotate(findings)
+        annotate(notes)
         append_step_summary(_markdown(decisions, dry_run))
         set_outputs(
             {
                 "rollbacks": str(len(rollbacks)),
                 "advanced": str(sum(d.action == "ADVANCE" and d.next_weight is not None for d in decisions)),
                 "changed": str(applied).lower(),
+                **(outputs or {}),
             }
         )
+    elif findings and not as_json:
+        from ..report import findings as render
+
+        click.echo(render.text(findings), err=True)
     sys.exit(EXIT_FINDINGS if rollbacks else EXIT_OK)
+
+
+# -- GitHub mode -------------------------------------------------------------------------------
+
+
+def _health_github(
+    now: datetime,
+    model: str | None,
+    env_name: str | None,
+    dry_run: bool,
+    prometheus: str | None,
+    metrics_json: str | None,
+    repo: str | None,
+    token: str | None,
+    api_url: str | None,
+    base: str | None,
+    manifest_path: str,
+    as_json: bool,
+) -> None:
+    from .github_verbs import BRANCH_RE, _load, connect
+
+    gh = connect(repo, token, api_url)
+    base_branch = base or gh.default_branch()
+    base_sha = gh.branch_sha(base_branch)
+    if base_sha is None:
+        raise InputError(Finding("MP704", f"no branch {base_branch!r} in {gh.s.repo}"))
+    text = gh.read_file(manifest_path, base_sha)
+    if text is None:
+        raise InputError(Finding("MP825", f"no {manifest_path} on {base_branch} in {gh.s.repo}", hint="pass --manifest PATH-IN-REPO"))
+    where = f"{manifest_path}@{base_branch}"
+    m = _load(text, where)
+    check_filters(m, where, model, env_name)
+    promote: dict[tuple[str, str], int] = {}
+    pending: dict[tuple[str, str], tuple[int, str]] = {}
+    for number, head in gh.open_pull_heads(base_branch):
+        if (hit := BRANCH_RE.match(head)) is not None:
+            promote.setdefault((hit["model"], hit["env"]), number)
+        elif (hit := HEALTH_BRANCH_RE.match(head)) is not None:
+            pending.setdefault((hit["model"], hit["env"]), (number, head))
+    decisions, skipped, source_desc = evaluate(
+        m, manifest_path, now, model=model, env_name=env_name, prometheus=prometheus, metrics_json=metrics_json, open_prs=promote
+    )
+    prs: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for d in changing(decisions):
+        merge = d.action != "ROLLBACK" or m.policies.rollback.auto_merge
+        if dry_run:
+            prs.append(
+                {
+                    "model": d.target.model,
+                    "env": d.target.env,
+                    "action": d.action,
+                    "branch": health_branch(d),
+                    "number": None,
+                    "labels": pr_labels(d),
+                    "merge": merge,
+                    "dry_run": True,
+                }
+            )
+            continue
+        r = _propose(gh, d, base_branch, base_sha, text, manifest_path, now, merge, pending)
+        prs.append(r)
+        if r.get("waiting_for") is not None:
+            findings.append(
+                Finding("MP824", f"{d.target.model}/{d.target.env}: {d.action} waits for the open pull request #{r['waiting_for']}", where)
+            )
+        elif r.get("closed_by_person") is not None:
+            findings.append(
+                Finding(
+                    "MP824",
+                    f"{d.target.model}/{d.target.env}: #{r['closed_by_person']} for this decision was closed unmerged; not reopened",
+                    where,
+                )
+            )
+        elif r.get("left_open"):
+            findings.append(Finding("MP820", f"{d.target.model}/{d.target.env}: #{r['number']} left open: {r['left_open']}", where))
+        if r.get("merged"):
+            # Main moved: build the next decision on the merged state, so the logs never conflict.
+            new_sha = gh.branch_sha(base_branch)
+            new_text = gh.read_file(manifest_path, new_sha) if new_sha else None
+            if new_sha is not None and new_text is not None:
+                base_sha, text = new_sha, new_text
+    changed = any(r.get("created") or r.get("rebuilt") or r.get("merged_now") for r in prs)
+    lines = []
+    for r in prs:
+        if r.get("dry_run"):
+            lines.append(f"dry run: would open {r['branch']} ({', '.join(r['labels'])}){' and merge it' if r['merge'] else ''}")
+        elif r.get("number") is not None:
+            verb = "opened" if r["created"] else ("updated" if r["rebuilt"] else "unchanged")
+            state = "; merged" if r["merged"] else ("; left open" if r["left_open"] else "; awaiting review")
+            lines.append(f"{r['action'].lower()} PR #{r['number']} {verb} {r['url']} ({', '.join(r['labels'])}){state}")
+    _finish(
+        now,
+        decisions,
+        skipped,
+        source_desc,
+        dry_run,
+        changed,
+        where,
+        as_json,
+        footer="\n".join(lines),
+        extra={"repo": gh.s.repo, "base": base_branch, "pull_requests": prs},
+        findings=findings,
+        outputs={"prs": ",".join(str(r["number"]) for r in prs if r.get("number") is not None)},
+    )
+
+
+def _propose(
+    gh: Any,
+    d: Any,
+    base_branch: str,
+    base_sha: str,
+    text: str,
+    path: str,
+    now: datetime,
+    merge: bool,
+    pending: dict[tuple[str, str], tuple[int, str]],
+) -> dict[str, Any]:
+    """Open (or find) the pull request for one decision, label it, merge it when asked.  Safe to re-run."""
+    import difflib
+
+    from ..gates.health import apply_decision
+    from ..manifest.load import load_text
+
+    t = d.target
+    branch = health_branch(d)
+    title = pr_title(d)
+    labels = pr_labels(d)
+    out: dict[str, Any] = {
+        "model": t.model,
+        "env": t.env,
+        "action": d.action,
+        "branch": branch,
+        "labels": labels,
+        "merge": merge,
+        "number": None,
+        "url": None,
+        "created": False,
+        "rebuilt": False,
+        "merged": False,
+        "merged_now": False,
+        "merge_sha": None,
+        "left_open": None,
+        "waiting_for": None,
+        "closed_by_person": None,
+    }
+    other = pending.get((t.model, t.env))
+    if other is not None and other[1] != branch:
+        out["waiting_for"] = other[0]  # an earlier health PR for this model/env: settle it first
+        return out
+    old_sha = gh.branch_sha(branch)
+    current = old_sha is not None and gh.parent(old_sha) == base_sha
+    if current and other is None:
+        closed = gh.find_closed_pr(branch, base_branch, old_sha)
+        if closed is not None:
+            out["closed_by_person"] = closed  # a person closed this very change: do not reopen it every run
+            return out
+    if current and old_sha is not None:
+        new_text = gh.read_file(path, old_sha) or text
+        head_sha = old_sha
+    else:
+        new_text = apply_decision(text, path, d, now)
+        after = load_text(new_text, path)
+        if not after.ok:
+            raise InputError(
+                [Finding("MP808", f"{t.model}/{t.env}: the edited manifest would not validate; nothing was opened", path), *after.findings]
+            )
+        message = title + "\n\n" + "\n".join(d.reasons) + "\n"
+        head_sha = gh.commit_file(base_sha, path, new_text, message)
+        gh.set_branch(branch, head_sha)
+        out["rebuilt"] = True
+    diff = "".join(difflib.unified_diff(text.splitlines(True), new_text.splitlines(True), f"a/{path}", f"b/{path}", n=1))
+    info, created = gh.open_or_update_pr(branch, base_branch, title, _pr_body(d, diff, merge))
+    gh.add_labels(info.number, labels)
+    out.update(number=info.number, url=info.url, created=created, head_sha=head_sha)
+    if merge:
+        merged, sha, why = gh.merge_pr(info.number, head_sha, title)
+        out.update(merged=merged, merged_now=merged, merge_sha=sha, left_open=None if merged else why)
+    return out

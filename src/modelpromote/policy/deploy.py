@@ -1,7 +1,8 @@
 """What a merge deploys: the pointer changes between two manifests, as deployment requests.
 
 Pure: ``deployment_requests(before, after) -> list[DeployRequest]``.  A pointer that changed (or
-appeared) is one deployment of that model to that environment.  Where the environment has a canary
+appeared) is one deployment of that model to that environment; so is a canary that moved to its
+next step or completed (same pointer, new weight), and a rollback is always a full rollout.  Where the environment has a canary
 policy and the change replaces a live version, the deployment starts as a canary: at the weight
 the promote step wrote into ``model.canary[env]``, or else at the policy's first step.
 """
@@ -80,6 +81,38 @@ def _is_major(before: str | None, after: str) -> bool:
         return False
 
 
+def _rolled_back(m: Manifest, model: str, env: str, version: str) -> bool:
+    """The latest log entry for model/env is a rollback to ``version``: it goes back in full, at once."""
+    last = next((p for p in reversed(m.promotions) if p.model == model and p.env == env), None)
+    return last is not None and last.kind == "rollback" and last.to == version
+
+
+def canary_steps(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
+    """Same pointer, but its canary moved (``health`` advanced it) or finished at 100 %.
+
+    Without these, a deployment would keep saying "canary at 5 %" while the manifest says 25 %,
+    and ``drift`` would rightly report it.
+    """
+    if before is None:
+        return []
+    out = []
+    for m in after.models:
+        old = before.model(m.name)
+        if old is None:
+            continue
+        for env, version in m.environments.items():
+            if old.environments.get(env) != version:
+                continue  # a pointer change: deployment_requests covers it
+            was, now = old.canary.get(env), m.canary.get(env)
+            if was is None or (now is not None and now.weight == was.weight):
+                continue
+            if now is not None:
+                out.append(DeployRequest(m.name, env, version, now.baseline, "canary", now.weight))
+            else:
+                out.append(DeployRequest(m.name, env, version, was.baseline, "full", 100))
+    return out
+
+
 def deployment_requests(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
     out = []
     for ch in pointer_changes(before, after):
@@ -90,7 +123,9 @@ def deployment_requests(before: Manifest | None, after: Manifest) -> list[Deploy
         weight = 100
         if state is not None and ch.before is not None:
             strategy, weight = "canary", state.weight
+        elif _rolled_back(after, ch.model, ch.env, ch.after):
+            pass  # a rollback restores a verified version to all traffic, never as a canary
         elif env is not None and env.canary is not None and ch.before is not None and env.canary.steps[0] < 100:
             strategy, weight = "canary", env.canary.steps[0]
         out.append(DeployRequest(ch.model, ch.env, ch.after, ch.before, strategy, weight, _is_major(ch.before, ch.after)))
-    return out
+    return out + canary_steps(before, after)

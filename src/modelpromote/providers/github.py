@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ..errors import Finding, InputError, ServiceError
@@ -75,6 +76,15 @@ def settings_from_env(repo: str | None, token: str | None, api_url: str | None, 
         max_wait=num("MODELPROMOTE_GITHUB_MAX_WAIT", 60.0),
         throttle=num("MODELPROMOTE_GITHUB_THROTTLE", 1) != 0,
     )
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    id: int
+    sha: str
+    environment: str
+    payload: dict[str, Any]
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -303,6 +313,56 @@ class GitHub:
         )
         return self.pull(created.number), True
 
+    def open_pull_heads(self, base: str) -> list[tuple[int, str]]:
+        """(number, head branch) of every open pull request into ``base``: one listing, no per-PR reads."""
+
+        def get() -> list[tuple[int, str]]:
+            return [(int(p.number), str(p.head.ref)) for p in self.repo.get_pulls(state="open", base=base)]
+
+        return self.call(f"list open pull requests into {base}", get)
+
+    def find_closed_pr(self, head: str, base: str, head_sha: str) -> int | None:
+        """A pull request from ``head`` at ``head_sha`` that was closed without merging (a person said no)."""
+        owner = self.s.repo.split("/")[0]
+
+        def find() -> int | None:
+            for pr in self.repo.get_pulls(state="closed", head=f"{owner}:{head}", base=base):
+                if pr.merged_at is None and str(pr.head.sha) == head_sha:
+                    return int(pr.number)
+            return None
+
+        return self.call(f"look up closed pull requests from {head}", find)
+
+    def merge_pr(self, number: int, head_sha: str, title: str, method: str = "squash") -> tuple[bool, str | None, str]:
+        """Merge #number at ``head_sha``: (merged, merge commit sha, why not).  Safe to re-run.
+
+        Already merged counts as merged (a retried PUT whose first answer was lost lands here).
+        GitHub's refusals (405 not mergeable or blocked by branch protection, 409 head moved,
+        422) are answers, not failures: the pull request stays open and the reason is returned.
+        """
+        github = self._gh_mod
+
+        def state() -> tuple[bool, str | None]:
+            pr = self.repo.get_pull(number)
+            return bool(pr.merged), (str(pr.merge_commit_sha) if pr.merged and pr.merge_commit_sha else None)
+
+        merged, sha = self.call(f"read pull request #{number}", state)
+        if merged:
+            return True, sha, ""
+        try:
+            result = self.repo.get_pull(number).merge(commit_title=title, merge_method=method, sha=head_sha)
+        except github.GithubException as exc:
+            if exc.status not in (405, 409, 422):
+                raise self._fail(f"merge pull request #{number}", exc) from None
+            merged, sha = self.call(f"read pull request #{number}", state)
+            if merged:
+                return True, sha, ""
+            msg = exc.data.get("message", "") if isinstance(exc.data, dict) else str(exc.data)
+            return False, None, f"GitHub refused the merge ({exc.status}): {msg}"
+        except Exception as exc:
+            raise self._fail(f"merge pull request #{number}", exc) from None
+        return bool(result.merged), str(result.sha) if result.merged else None, "" if result.merged else str(result.message)
+
     def pull(self, number: int) -> PullInfo:
         return self.call(f"read pull request #{number}", lambda: self._info(self.repo.get_pull(number)))
 
@@ -440,3 +500,20 @@ class GitHub:
             lambda: self.repo.get_deployment(deployment_id).create_status(state, description=description),
         )
         return True
+
+    def deployments(self, env: str) -> Iterator[DeploymentInfo]:
+        """Deployments to ``env``, newest first, read page by page (stop iterating to stop reading)."""
+        pages = self.call(f"list deployments to {env}", lambda: self.repo.get_deployments(environment=env))
+        it = iter(pages)
+        while True:
+            d = self.call(f"list deployments to {env}", lambda: next(it, None))
+            if d is None:
+                return
+            payload = d.payload if isinstance(d.payload, dict) else {}
+            yield DeploymentInfo(int(d.id), str(d.sha), str(d.environment), payload, d.created_at)
+
+    def deployment_states(self, deployment_id: int) -> list[str]:
+        """The states of a deployment's statuses, newest first."""
+        return self.call(
+            f"read deployment {deployment_id}", lambda: [str(s.state) for s in self.repo.get_deployment(deployment_id).get_statuses()]
+        )

@@ -1,0 +1,217 @@
+"""Drift: what the manifest says is live versus what is deployed.  Pure: data in, mismatches out.
+
+"Deployed" comes from two places, each reduced to :class:`Live` rows before comparing:
+
+* GitHub Deployments made by ``modelpromote deploy`` (payload ``kind: modelpromote/v1`` with
+  model, version, strategy, weight): per model and environment the newest one that started
+  (a status ``success`` or ``in_progress`` in its history) and did not end in ``failure``/``error``.
+  ``inactive`` after ``success`` still counts: GitHub marks earlier deployments to an environment
+  inactive when any later one succeeds, including another model's.
+* Optionally the application's status document: the runtime config it loaded (format 1 of
+  ``modelpromote export``: ``env`` and ``models.<name>.version`` / ``.split``), which says what
+  really serves traffic.
+
+A canary in progress is not drift when the deployment says canary at the manifest's weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ..manifest.schema import Manifest
+from .deploy import PAYLOAD_KIND
+
+Strategy = Literal["canary", "full"]
+STARTED = frozenset({"success", "in_progress"})
+ENDED_BADLY = frozenset({"failure", "error"})
+
+
+@dataclass(frozen=True)
+class Live:
+    """One model in one environment: which version, and whether as a canary at ``weight`` %."""
+
+    model: str
+    env: str
+    version: str
+    strategy: Strategy = "full"
+    weight: int = 100
+    baseline: str | None = None
+    since: datetime | None = None  # when it was deployed (deployments only)
+    ref: str | None = None  # deployment id / commit, for the report
+
+    def describe(self) -> str:
+        if self.strategy == "canary":
+            over = f" over {self.baseline}" if self.baseline else ""
+            return f"{self.version} (canary {self.weight}%{over})"
+        return self.version
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    model: str
+    env: str
+    source: Literal["deployment", "status"]
+    kind: Literal["version", "canary", "missing", "unexpected"]
+    manifest: str | None  # what the manifest says (None: nothing live there)
+    deployed: str | None  # what is deployed (None: nothing)
+    since: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["since"] = self.since.isoformat() if self.since else None
+        return d
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """A GitHub deployment as read (newest first), with its status states (newest first)."""
+
+    id: int
+    sha: str
+    env: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+    states: tuple[str, ...]
+
+
+# -- the manifest side -------------------------------------------------------------------------
+
+
+def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -> dict[tuple[str, str], Live]:
+    """What should be live per (model, env), canaries with their weight."""
+    out: dict[tuple[str, str], Live] = {}
+    for mod in m.models:
+        if model is not None and mod.name != model:
+            continue
+        for e, version in mod.environments.items():
+            if env is not None and e != env:
+                continue
+            c = mod.canary.get(e)
+            if c is not None:
+                out[(mod.name, e)] = Live(mod.name, e, version, "canary", c.weight, c.baseline)
+            else:
+                out[(mod.name, e)] = Live(mod.name, e, version)
+    return out
+
+
+# -- the deployment side -----------------------------------------------------------------------
+
+
+def is_ours(payload: Mapping[str, Any]) -> bool:
+    return payload.get("kind") == PAYLOAD_KIND and isinstance(payload.get("model"), str) and isinstance(payload.get("version"), str)
+
+
+def counts_as_deployed(states: Iterable[str]) -> bool:
+    """Started (success / in_progress at some point) and not ended in failure or error."""
+    seq = list(states)
+    if seq and seq[0] in ENDED_BADLY:
+        return False
+    return any(s in STARTED for s in seq)
+
+
+def from_deployment(r: DeploymentRecord) -> Live:
+    p = r.payload
+    canary = p.get("strategy") == "canary"
+    raw = p.get("canary_weight") if canary else 100
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raw = p.get("weight")
+    weight = raw if isinstance(raw, int) and not isinstance(raw, bool) else 100
+    baseline = p.get("previous_version") if canary and isinstance(p.get("previous_version"), str) else None
+    return Live(str(p["model"]), r.env, str(p["version"]), "canary" if canary else "full", weight, baseline, r.created_at, str(r.id))
+
+
+def latest_deployed(records: Iterable[DeploymentRecord]) -> dict[tuple[str, str], Live]:
+    """Per (model, env), the newest of our deployments that counts as deployed (records newest first)."""
+    out: dict[tuple[str, str], Live] = {}
+    for r in records:
+        if not is_ours(r.payload):
+            continue
+        key = (str(r.payload["model"]), r.env)
+        if key in out or not counts_as_deployed(r.states):
+            continue
+        out[key] = from_deployment(r)
+    return out
+
+
+# -- the application's status document ---------------------------------------------------------
+
+
+class StatusError(ValueError):
+    """The status document does not have the expected shape; the message names the field."""
+
+
+def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
+    """(env, rows) from a runtime config (format 1) that the application says it serves.
+
+    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary``, arms with
+    ``arm``/``version``/``weight`` in buckets of 10 000) are read; everything else is ignored, so
+    the application may serve the exported file as it is, or just these fields.
+    """
+    if not isinstance(doc, dict):
+        raise StatusError("the document must be a JSON object")
+    env = doc.get("env")
+    if not isinstance(env, str) or not env:
+        raise StatusError("'env' must name the environment the application runs in")
+    models = doc.get("models")
+    if not isinstance(models, dict):
+        raise StatusError("'models' must be an object: model name -> {version, split}")
+    out: dict[tuple[str, str], Live] = {}
+    for name, entry in models.items():
+        where = f"models.{name}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+            raise StatusError(f"{where}.version must be a string")
+        version = entry["version"]
+        split = entry.get("split")
+        if isinstance(split, dict) and split.get("kind") == "canary":
+            arms = split.get("arms")
+            if not isinstance(arms, list) or not all(isinstance(a, dict) for a in arms):
+                raise StatusError(f"{where}.split.arms must be a list of objects")
+            weights = [a.get("weight") for a in arms]
+            if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights) or sum(weights) <= 0:
+                raise StatusError(f"{where}.split.arms[].weight must be non-negative integers")
+            total = sum(weights)
+            canary = next((a for a in arms if a.get("arm") == "canary"), None)
+            control = next((a for a in arms if a.get("arm") == "control"), None)
+            if canary is None:
+                raise StatusError(f"{where}.split: a canary split needs an arm 'canary'")
+            pct = round(100 * int(canary["weight"]) / total)
+            base = control.get("version") if control is not None and isinstance(control.get("version"), str) else None
+            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), "canary", pct, base)
+        else:
+            out[(str(name), env)] = Live(str(name), env, version)
+    return env, out
+
+
+# -- the comparison ----------------------------------------------------------------------------
+
+
+def compare(
+    want: Mapping[tuple[str, str], Live],
+    have: Mapping[tuple[str, str], Live],
+    source: Literal["deployment", "status"],
+    *,
+    envs: Iterable[str] | None = None,
+) -> list[Mismatch]:
+    """Every (model, env) where ``have`` differs from ``want``, in manifest order, then extras.
+
+    ``envs`` limits the comparison to those environments (a status document speaks for one).
+    """
+    scope = set(envs) if envs is not None else None
+    out: list[Mismatch] = []
+    for key, w in want.items():
+        if scope is not None and key[1] not in scope:
+            continue
+        h = have.get(key)
+        if h is None:
+            out.append(Mismatch(w.model, w.env, source, "missing", w.describe(), None, None))
+        elif h.version != w.version:
+            out.append(Mismatch(w.model, w.env, source, "version", w.describe(), h.describe(), h.since))
+        elif (h.strategy, h.weight if h.strategy == "canary" else 100) != (w.strategy, w.weight if w.strategy == "canary" else 100):
+            out.append(Mismatch(w.model, w.env, source, "canary", w.describe(), h.describe(), h.since))
+    for key, h in have.items():
+        if key not in want and (scope is None or key[1] in scope):
+            out.append(Mismatch(h.model, h.env, source, "unexpected", None, h.describe(), h.since))
+    return out
