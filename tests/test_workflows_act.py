@@ -179,3 +179,27 @@ def test_gate_fails_without_approvals_and_passes_after_them(sandbox: Sandbox) ->
     assert run.returncode == 0, run.output
     assert run.job_ok("approval gate")
     assert gate_status(sandbox) == "success"
+
+
+def test_merge_to_main_creates_the_deployments(sandbox: Sandbox) -> None:
+    (pr,) = pulls(sandbox)
+    before = sandbox.checkout("main")
+    sandbox.request("PUT", f"/repos/acme/models/pulls/{pr['number']}/merge", {"merge_method": "merge"}, login="carol")
+    after = sandbox.checkout("main")
+    assert after != before
+    push = {"ref": "refs/heads/main", "before": before, "after": after, "repository": {"full_name": "acme/models", "name": "models"}}
+    secrets_ = {"MODELPROMOTE_TOKEN": "ghp_sandbox_bot", "MODELPROMOTE_WEBHOOK_SECRET": "s3cret"}
+
+    run = sandbox.act("deploy-on-merge.yml", "push", push, secrets=secrets_, variables=FAST)
+    assert run.returncode == 0, run.output
+    deployments = sandbox.request("GET", "/repos/acme/models/deployments")
+    (dep,) = [d for d in deployments if d["payload"].get("model") == MODEL]
+    assert dep["environment"] == ENV and dep["sha"] == after
+    assert dep["payload"]["version"] == VERSION and dep["payload"]["strategy"] == "canary"
+    statuses = sandbox.request("GET", f"/repos/acme/models/deployments/{dep['id']}/statuses")
+    assert statuses[0]["state"] == "in_progress"  # a production canary at its first step
+
+    # Re-running the same push (a retried job) creates nothing new.
+    again = sandbox.act("deploy-on-merge.yml", "push", push, secrets=secrets_, variables=FAST)
+    assert again.returncode == 0, again.output
+    assert len(sandbox.request("GET", "/repos/acme/models/deployments")) == len(deployments)

@@ -136,7 +136,8 @@ class Sandbox:
         ]
         for name, stub in local_repositories().items():
             args += ["--local-repository", f"{name}={stub}"]
-        for key, value in (secrets or {}).items():
+        # A runner always has a GITHUB_TOKEN (act: the secret of that name becomes github.token).
+        for key, value in {"GITHUB_TOKEN": self.emu.token("octocat"), **(secrets or {})}.items():
             args += ["-s", f"{key}={value}"]
         for key, value in (variables or {}).items():
             args += ["--var", f"{key}={value}"]
