@@ -14,7 +14,7 @@ import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK, Finding, InputError, ServiceError
 from .common import annotate, echo_json, handle_errors, json_option, main
-from .github_verbs import github_options
+from .github_verbs import SHA_RE, github_options
 
 # Deployments read per environment before giving up on finding the rest (newest first; the
 # search stops earlier once every model of the environment is found).
@@ -44,7 +44,7 @@ def _markdown(mismatches: list[Any], ref: str) -> str:
 
 
 @main.command()
-@click.option("--ref", metavar="REF", help="Branch, tag or commit whose manifest is compared [default: the repository's default branch].")
+@click.option("--ref", metavar="REF", help="Branch or commit SHA whose manifest is compared [default: the repository's default branch].")
 @click.option(
     "--status-url",
     "status_urls",
@@ -93,7 +93,10 @@ def drift(
 
     gh = connect(repo, token, api_url)
     ref = ref or gh.default_branch()
-    text = gh.read_file(manifest_path, ref)
+    at = gh.branch_sha(ref) or (ref if SHA_RE.match(ref) else None)
+    if at is None:
+        raise InputError(Finding("MP825", f"no branch {ref!r} in {gh.s.repo}", hint="--ref takes a branch name or a commit SHA"))
+    text = gh.read_file(manifest_path, at)
     if text is None:
         raise InputError(
             Finding("MP825", f"no {manifest_path} at {ref} in {gh.s.repo}", hint="check --ref and --manifest (a path in the repo)")

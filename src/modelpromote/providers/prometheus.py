@@ -77,7 +77,7 @@ def render(template: str, *, model: str, version: str, env: str, window: timedel
     """Fill the placeholders of ``template``; every value must match :data:`SAFE_VALUE`."""
     values = {"model": model, "version": version, "env": env}
     for key, value in values.items():
-        if not SAFE_VALUE.match(value):
+        if not SAFE_VALUE.fullmatch(value):
             raise InputError(Finding("MP803", f"{key} {value!r} cannot go into a PromQL query"))
     values["window"] = prom_duration(window)
 
