@@ -33,6 +33,7 @@ from modelpromote.policy.drift import (
 from modelpromote.policy.export import compile_runtime
 from modelpromote.sandbox.emulator import GitHubEmulator
 from tests.contract.harness import EXAMPLE, MANIFEST, bare_repo_fixture, gh_fixture
+from tests.contract.openapi import check_exchange
 
 __all__ = ["bare_repo_fixture", "gh_fixture"]
 
@@ -146,6 +147,8 @@ def test_a_canary_at_the_manifests_weight_is_not_drift(deployed: GitHubEmulator,
     assert x["kind"] == "canary" and "canary 25%" in x["manifest"] and "canary 5%" in x["deployed"]
     deploy(cli, gh, before, after)
     assert drift(cli, gh)[0] == 0
+    problems = [p for ex in gh.exchanges for p in check_exchange(ex)]
+    assert not problems, "\n".join(problems)
 
 
 def test_a_failed_deployment_does_not_count(deployed: GitHubEmulator, cli: Callable[..., Result]) -> None:

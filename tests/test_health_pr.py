@@ -18,6 +18,7 @@ from modelpromote.manifest.load import load_text
 from modelpromote.sandbox.emulator import GitHubEmulator
 from modelpromote.sandbox.gitrepo import init_bare
 from tests.contract.harness import MANIFEST, TEAMS, USERS, client
+from tests.contract.openapi import check_exchange
 
 ROOT = Path(__file__).resolve().parent
 REGISTRY = (ROOT / "prom" / "manifest.yaml").read_text(encoding="utf-8")
@@ -206,6 +207,9 @@ def test_two_decisions_in_one_run_both_land_on_main(gh_auto: GitHubEmulator, cli
     assert m.model("support-bot").canary["production"].weight == 25
     assert m.model("erroring-bot").environments["production"] == OLD
     assert m.model("quiet-bot").canary["production"].weight == 5  # no data: held
+    # Everything PyGithub sent and the emulator answered conforms to GitHub's description.
+    problems = [p for ex in gh.exchanges for p in check_exchange(ex)]
+    assert not problems, "\n".join(problems)
 
 
 # -- holds, dry run, failures -----------------------------------------------------------------
