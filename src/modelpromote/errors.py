@@ -93,6 +93,12 @@ CODES: dict[str, tuple[str, str]] = {
     "MP823": ("invalid status document", "serve the runtime config the application loaded (format 1); see docs/health.md"),
     "MP824": ("another health pull request is open", "merge or close the open rollback/canary pull request; health waits for it"),
     "MP825": ("no manifest on the ref", "check --ref and --manifest (a path inside the repository)"),
+    # 95x: the demo (sandbox/demo.py, cli/demo_verbs.py)
+    "MP950": ("example registry not found", "run the demo from a modelpromote source checkout (scripts/demo)"),
+    "MP951": ("demo step misbehaved", "the step above says what was expected; re-run with --keep -v to inspect the sandbox"),
+    "MP952": ("Prometheus unavailable", "install prometheus (Debian: apt-get install prometheus), or run with --metrics json"),
+    "MP953": ("sandbox cannot be built", "the demo needs git on PATH and a writable temp directory"),
+    "MP954": ("unknown fault", "--break-step takes approve, webhook or regression"),
     # 5xx: the eval gate (gates/eval, cli/eval_verbs.py, pytest_plugin.py)
     "MP501": ("unrecognized results format", "pass generic JSON, JUnit XML, promptfoo, lm-eval or inspect_ai results, or set --format"),
     "MP502": ("malformed results file", "the file is truncated or not valid JSON/XML/zip; regenerate it"),

@@ -6,6 +6,7 @@ rule: parse -> call the core or a provider -> render -> exit code.
 
 from __future__ import annotations
 
+from . import demo_verbs as demo_verbs
 from . import drift_verbs as drift_verbs
 from . import eval_verbs as eval_verbs
 from . import github_verbs as github_verbs

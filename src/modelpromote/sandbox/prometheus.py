@@ -87,13 +87,17 @@ def backfill(openmetrics_text: str, workdir: Path, *, name: str = "metrics.om") 
 
 
 @contextlib.contextmanager
-def serve(data: Path, workdir: Path, *, ready_timeout: float = 30.0) -> Iterator[str]:
-    """Start prometheus on 127.0.0.1:<free port> over ``data``; yield its base URL; always stop it."""
+def serve(data: Path, workdir: Path, *, ready_timeout: float = 30.0, port: int | None = None) -> Iterator[str]:
+    """Start prometheus on 127.0.0.1:<port> (default: a free one) over ``data``; yield its base URL; always stop it.
+
+    Passing the port of a server just stopped restarts it at the same URL.
+    """
     prom, _ = _binaries()
     config = workdir / "prometheus.yml"
     config.write_text(CONFIG, encoding="utf-8")
-    for _attempt in range(3):  # a free port can be taken between probing and binding
-        port = free_port()
+    for attempt in range(3):  # a free port can be taken between probing and binding
+        if port is None or attempt > 0:
+            port = free_port()
         log_path = workdir / f"prometheus-{port}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(

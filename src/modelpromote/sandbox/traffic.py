@@ -94,6 +94,21 @@ def _add(a: Totals, b: Totals) -> Totals:
     )
 
 
+def _minus(a: Totals, b: Totals) -> Totals:
+    """What happened between two snapshots of the same counters."""
+    return Totals(
+        a.requests - b.requests,
+        a.errors - b.errors,
+        a.graded - b.graded,
+        a.hallucinations - b.hallucinations,
+        a.slow - b.slow,
+        a.latency_sum - b.latency_sum,
+        a.quality_sum - b.quality_sum,
+        a.cost_sum - b.cost_sum,
+        tuple(x - y for x, y in zip(a.buckets, b.buckets, strict=True)),
+    )
+
+
 def _span(t: Traffic, start: int, end: int) -> tuple[int, int]:
     return (t.start if t.start is not None else start, t.end if t.end is not None else end)
 
@@ -130,15 +145,19 @@ def _labels(key: tuple[str, str, str], extra: str = "") -> str:
     return "{" + base + (f",{extra}" if extra else "") + "}"
 
 
-def openmetrics(traffic: list[Traffic], start: int, end: int, *, since: int | None = None) -> str:
-    """OpenMetrics text of every series, one sample a minute; only samples after ``since`` when given.
+def openmetrics(traffic: list[Traffic], start: int, end: int, *, since: int | None = None, until: int | None = None) -> str:
+    """OpenMetrics text of every series, one sample a minute, within ``(since, until]`` when given.
 
-    ``since`` lets a scenario backfill in instalments (history first, a regression later) while
-    the counters stay continuous across them.
+    ``since``/``until`` let a scenario backfill in instalments (history first, a regression
+    later) while the counters stay continuous across them.
     """
     groups = _series(traffic)
     points: dict[tuple[str, str, str], list[tuple[int, Totals]]] = {
-        key: [(ts, totals_at(phases, ts, start, end)) for ts in _timestamps(phases, start, end) if since is None or ts > since]
+        key: [
+            (ts, totals_at(phases, ts, start, end))
+            for ts in _timestamps(phases, start, end)
+            if (since is None or ts > since) and (until is None or ts <= until)
+        ]
         for key, phases in groups.items()
     }
     lines: list[str] = []
@@ -162,7 +181,7 @@ def openmetrics(traffic: list[Traffic], start: int, end: int, *, since: int | No
     for key, series in points.items():
         for ts, tot in series:
             for le, n in zip(les, tot.buckets, strict=True):
-                lines.append(f'{name}_bucket{_labels(key, f"le={chr(34)}{le}{chr(34)}")} {n} {ts}')
+                lines.append(f"{name}_bucket{_labels(key, f'le={chr(34)}{le}{chr(34)}')} {n} {ts}")
             lines.append(f"{name}_count{_labels(key)} {tot.requests} {ts}")
             lines.append(f"{name}_sum{_labels(key)} {tot.latency_sum:.3f} {ts}")
 
@@ -201,10 +220,7 @@ def json_metrics(traffic: list[Traffic], start: int, end: int, times: Iterable[i
     observations: list[dict[str, Any]] = []
     for key, phases in _series(traffic).items():
         for ts in times:
-            now, before = totals_at(phases, ts, start, end), totals_at(phases, ts - window_s, start, end)
-            d = Totals(*(getattr(now, f) - getattr(before, f) for f in ("requests", "errors", "graded", "hallucinations", "slow",
-                                                                       "latency_sum", "quality_sum", "cost_sum")),
-                       buckets=tuple(x - y for x, y in zip(now.buckets, before.buckets, strict=True)))  # fmt: skip
+            d = _minus(totals_at(phases, ts, start, end), totals_at(phases, ts - window_s, start, end))
             if d.requests == 0:
                 continue
             model, env, version = key
