@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import CheckFailed, Finding, InputError, ServiceError
-from ..manifest.load import load_manifest
+from ..manifest.load import load_manifest, load_text
 from ..manifest.schema import Manifest, Model
 from . import prometheus as prom
 from .demo_metrics import DemoMetrics, JsonMetrics, PrometheusMetrics
 from .demo_run import Recorder, Runner, StepContext, StepFailed, command_env, modelpromote_exe
 from .emulator import GitHubEmulator
 from .gitrepo import init_bare
+from .state import Pull
 from .traffic import Traffic
 from .webhook_receiver import WebhookReceiver
 
@@ -50,6 +51,7 @@ REPO = "acme/models"
 MANIFEST = "models/manifest.yaml"
 SECRET = "whsec_demo_0123456789abcdef"  # the sandbox's webhook secret; a real one lives in a secret store
 AUTHOR, REVIEWERS, BOT = "alice", ("bob", "carol"), "github-actions[bot]"
+ONCALL = "bob"  # merges the rollback
 TEAMS = {"acme/support-ml": ["alice", *REVIEWERS], "acme/devtools-ml": ["erin"]}
 BREAKS = ("approve", "webhook", "regression")  # --break-step: a real fault that a check must catch (for tests)
 
@@ -315,7 +317,10 @@ STEPS: dict[str, tuple[str, str]] = {
     "gate-passes": ("The gate passes", "gate runs again on the review event: two owners approved the current head"),
     "merge": ("Merge the pull request", "main now says production runs 1.3.0 as a canary at 5%; the rest stays on 1.2.3"),
     "deploy": ("Deploy starts the canary", "what the push to main triggers: a GitHub Deployment per changed pointer and a signed webhook"),
-    "health-1": ("Healthy metrics advance the canary to 25%", "health at 13:00: the new version's five metrics pass over the last 30m"),
+    "health-1": (
+        "Healthy metrics advance the canary to 25%",
+        "health at 13:00: all five metrics pass over 30m; the step is a `canary` PR, merged at once, then deployed",
+    ),
     "health-2": ("Healthy metrics advance the canary to 50%", "health at 13:30: still healthy, and 30m passed at the 25% step"),
     "regression": (
         "A regression is injected",
@@ -323,12 +328,13 @@ STEPS: dict[str, tuple[str, str]] = {
     ),
     "rollback": (
         "Health rolls it back",
-        "error_rate fails with evidence (its Wilson lower bound is above 1%): a critical metric acts alone",
+        "error_rate fails with evidence (its Wilson lower bound is above 1%): health opens a `rollback` pull request",
     ),
-    "deploy-rollback": (
-        "Deploy the rollback",
-        "the rollback is a pointer change on main like any other: a deployment and a signed webhook",
+    "merge-rollback": (
+        "On-call merges the rollback; deploy restores 1.2.3",
+        "policies.rollback.auto_merge is off in the example, so a person merges; the merge deploys like any other",
     ),
+    "drift": ("No drift", "what main says is live in production matches what the latest deployment says"),
     "status": ("Final status", "what is live where, with the hold the rollback placed"),
     "log": ("The promotions log", "append-only, in the manifest; git log is the audit trail of every decision"),
 }
@@ -339,8 +345,8 @@ def story(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> None:
     """The steps, in the issue's order; each one runs real commands and checks what they changed."""
     release(sb, rec)
     number = review(sb, rec, opts)
-    merged = merge_and_deploy(sb, rec, number)
-    canary(sb, rec, opts, merged)
+    merge_and_deploy(sb, rec, number)
+    canary(sb, rec, opts)
     wrap_up(sb, rec)
 
 
@@ -348,7 +354,7 @@ def release(sb: Sandbox, rec: Recorder) -> None:
     with rec.step("validate", *STEPS["validate"]) as s:
         s.run(["validate", MANIFEST])
         man = sb.manifest()
-        live = _model(sb, man).environments["production"]
+        live = _model(man).environments["production"]
         s.result(f"valid: {len(man.models)} models, {len(man.version_history)} versions; {MODEL} runs {live} in production")
 
     with rec.step("release-rc", *STEPS["release-rc"]) as s:
@@ -361,7 +367,7 @@ def release(sb: Sandbox, rec: Recorder) -> None:
     with rec.step("rc-in-dev", *STEPS["rc-in-dev"]) as s:
         s.run(["promote", MODEL, RC2 + PROMPT, "--to", "dev", "--breaking", "--now", CLOCK["rc-in-dev"], *M])
         _commit_and_push(s, f"{MODEL}: {RC2}{PROMPT} in dev")
-        s.check(_model(sb).environments["dev"] == RC2 + PROMPT, f"dev pointer {RC2}{PROMPT}")
+        s.check(_model(sb.manifest()).environments["dev"] == RC2 + PROMPT, f"dev pointer {RC2}{PROMPT}")
         s.result(f"dev now serves {RC2}{PROMPT}; pushed to main")
 
     with rec.step("finalize", *STEPS["finalize"]) as s:
@@ -376,7 +382,7 @@ def release(sb: Sandbox, rec: Recorder) -> None:
         s.run(["promote", MODEL, NEW, "--to", "dev", "--now", CLOCK["dev"], *M])
         s.run(["promote", MODEL, NEW, "--to", "staging", "--reason", "rc.2 was fine in dev", "--now", CLOCK["staging"], *M])
         _commit_and_push(s, f"{MODEL}: {NEW} in dev and staging")
-        envs = _model(sb).environments
+        envs = _model(sb.manifest()).environments
         s.check(envs["dev"] == NEW and envs["staging"] == NEW, f"dev and staging on {NEW}")
         s.result(f"dev and staging serve {NEW} (staging since {CLOCK['staging']}); pushed to main")
 
@@ -435,8 +441,8 @@ def review(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> int:
     return number
 
 
-def merge_and_deploy(sb: Sandbox, rec: Recorder, number: int) -> str:
-    """Merge through the API, then what the push to main triggers; returns the merge commit."""
+def merge_and_deploy(sb: Sandbox, rec: Recorder, number: int) -> None:
+    """Merge through the API, then what the push to main triggers."""
     with rec.step("merge", *STEPS["merge"]) as s:
         before = _head(sb)
         t0 = time.monotonic()
@@ -445,30 +451,38 @@ def merge_and_deploy(sb: Sandbox, rec: Recorder, number: int) -> str:
         after = _head(sb)
         s.check(bool(merged and merged.get("merged")) and after != before, f"PR #{number} merged into main")
         s.git(["pull", "-q", "--ff-only"])
-        model = _model(sb)
+        model = _model(sb.manifest())
         canary = model.canary.get("production")
         on_main = model.environments["production"] == NEW and canary is not None and canary.weight == 5
         s.check(on_main, f"production pointer {NEW} with a canary at 5% on main")
         s.result(f"merged as {after[:7]}; production -> {NEW}, canary 5% (baseline {canary.baseline if canary else '?'})")
 
     with rec.step("deploy", *STEPS["deploy"]) as s:
-        s.run(["deploy", "--before", before, "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN")
+        _deploy(s, sb, before, after)
         _check_deployment(s, sb, NEW, weight=5)
         s.result(f"a deployment to production at 5% ({NEW}); the webhook reached the receiver with a valid signature")
-    return after
 
 
-def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions, merged: str) -> None:
+def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> None:
+    """Scheduled health in GitHub mode: each decision is a pull request; each merge is deployed."""
+
     def health(at: str, expect: int, s: StepContext) -> None:
-        s.run(["health", "--model", MODEL, "--env", "production", *sb.metrics.cli_args(sb.registry), "--at", at, *M], expect=expect)
+        args = ["health", "--github", "--model", MODEL, "--env", "production", *sb.metrics.cli_args(sb.registry), "--at", at, *M]
+        s.run(args, expect=expect, env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN")
 
     for step, weight in (("health-1", 25), ("health-2", 50)):
         with rec.step(step, *STEPS[step]) as s:
+            before = _head(sb)
             health(CLOCK[step], 0, s)
-            state = _model(sb).canary.get("production")
-            s.check(state is not None and state.weight == weight, f"canary weight {weight} (got {state.weight if state else None})")
-            _commit_and_push(s, f"health: {MODEL}/production canary {weight}%", author=BOT)
-            s.result(f"ADVANCE: {NEW} serves {weight}% of production; pushed to main by the scheduled job")
+            pulls = _pulls(sb, f"canary/{MODEL}/production/")
+            s.check(bool(pulls) and pulls[-1].merged and "canary" in pulls[-1].labels, "a canary pull request, labelled canary, merged")
+            after = _head(sb)
+            _deploy(s, sb, before, after)
+            _check_deployment(s, sb, NEW, weight=weight)
+            s.git(["pull", "-q", "--ff-only"])
+            state = _model(sb.manifest()).canary.get("production")
+            s.check(state is not None and state.weight == weight, f"canary weight {weight} on main (got {state.weight if state else None})")
+            s.result(f"ADVANCE: PR #{pulls[-1].number} merged at once; deployed: {NEW} serves {weight}% of production")
 
     with rec.step("regression", *STEPS["regression"]) as s:
         t0 = time.monotonic()
@@ -480,21 +494,51 @@ def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions, merged: str) -> None:
 
     with rec.step("rollback", *STEPS["rollback"]) as s:
         health(CLOCK["health-3"], 1, s)
-        man = sb.manifest()
-        model = _model(sb, man)
-        back = model.environments["production"] == LIVE and "production" not in model.canary
-        s.check(back, f"production back on {LIVE}, canary removed")
-        failures = [f for f in man.failures if f.model == MODEL and f.version == NEW and f.env == "production"]
-        s.check(len(failures) == 1 and failures[0].gate == "health", f"one failure record for {NEW} in production (gate health)")
-        s.check(model.hold is not None, f"a hold on {MODEL}")
-        _commit_and_push(s, f"health: roll back {MODEL}/production to {LIVE}", author=BOT)
-        s.result(f"ROLLBACK to {LIVE}; failure recorded (gate health); {MODEL} on hold; pushed to main")
-    rolled_back = _head(sb)
+        pulls = [p for p in _pulls(sb, f"rollback/{MODEL}/production/") if p.state == "open"]
+        s.check(len(pulls) == 1 and "rollback" in pulls[0].labels, "one open pull request labelled rollback")
+        pull = pulls[0]
+        s.git(["fetch", "-q", "origin", pull.head_ref])
+        s.git(["diff", "--stat", "HEAD", "FETCH_HEAD"])  # what the on-call reviews: only the manifest changes
+        text = sb.gh.git.run("show", f"{pull.head_sha}:{MANIFEST}").decode()
+        _check_rolled_back(s, load_text(text, MANIFEST).manifest)
+        s.result(f"ROLLBACK proposed in PR #{pull.number} (label rollback): restores {LIVE}, records the failure, holds the model")
+    number = pull.number
 
-    with rec.step("deploy-rollback", *STEPS["deploy-rollback"]) as s:
-        s.run(["deploy", "--before", merged, "--after", rolled_back, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN")
+    with rec.step("merge-rollback", *STEPS["merge-rollback"]) as s:
+        before = _head(sb)
+        t0 = time.monotonic()
+        merged = sb.api("PUT", f"/repos/{REPO}/pulls/{number}/merge", ONCALL, {"merge_method": "squash"})
+        s.note(f"GH_TOKEN={sb.tokens[ONCALL]} gh pr merge {number} --squash", seconds=time.monotonic() - t0)
+        s.check(bool(merged and merged.get("merged")), f"PR #{number} merged")
+        after = _head(sb)
+        _deploy(s, sb, before, after)
         _check_deployment(s, sb, LIVE, weight=None)
-        s.result(f"a deployment to production of {LIVE} (full rollout); the receiver verified its signature")
+        s.git(["pull", "-q", "--ff-only"])
+        _check_rolled_back(s, sb.manifest())
+        s.result(f"merged by @{ONCALL}; deployed: production is back on {LIVE} (full rollout), the receiver verified the signature")
+
+    with rec.step("drift", *STEPS["drift"]) as s:
+        s.run(["drift", "--model", MODEL, "--env", "production", *M])
+        s.result(f"no drift: main and the latest production deployment both say {LIVE}")
+
+
+def _deploy(s: StepContext, sb: Sandbox, before: str, after: str) -> None:
+    s.run(["deploy", "--before", before, "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN")
+
+
+def _pulls(sb: Sandbox, branch_prefix: str) -> list[Pull]:
+    with sb.gh.lock:
+        return sorted((p for p in sb.gh.state.pulls.values() if p.head_ref.startswith(branch_prefix)), key=lambda p: p.number)
+
+
+def _check_rolled_back(s: StepContext, man: Manifest | None) -> None:
+    s.check(man is not None, f"{MANIFEST} to validate")
+    assert man is not None
+    model = _model(man)
+    s.check(model.environments["production"] == LIVE and "production" not in model.canary, f"production back on {LIVE}, canary removed")
+    failures = [f for f in man.failures if f.model == MODEL and f.version == NEW and f.env == "production"]
+    s.check(len(failures) == 1 and failures[0].gate == "health", f"one failure record for {NEW} in production (gate health)")
+    s.check(model.hold is not None, f"a hold on {MODEL}")
 
 
 def wrap_up(sb: Sandbox, rec: Recorder) -> None:
@@ -513,8 +557,8 @@ def wrap_up(sb: Sandbox, rec: Recorder) -> None:
     rec.say(_indent(_log_table(sb.manifest(), log)))
 
 
-def _model(sb: Sandbox, man: Manifest | None = None) -> Model:
-    model = (man or sb.manifest()).model(MODEL)
+def _model(man: Manifest) -> Model:
+    model = man.model(MODEL)
     if model is None:
         raise StepFailed(f"model {MODEL} is gone from {MANIFEST}")
     return model
@@ -531,10 +575,8 @@ def _status_of(sb: Sandbox, sha: str) -> str | None:
     return states[-1] if states else None
 
 
-def _commit_and_push(s: StepContext, message: str, *, author: str | None = None) -> None:
-    env = {"GIT_AUTHOR_NAME": author, "GIT_COMMITTER_NAME": author, "GIT_AUTHOR_EMAIL": "bot@example.invalid",
-           "GIT_COMMITTER_EMAIL": "bot@example.invalid"} if author else None  # fmt: skip
-    s.git(["commit", "-q", "-am", message], env=env)
+def _commit_and_push(s: StepContext, message: str) -> None:
+    s.git(["commit", "-q", "-am", message])
     s.git(["push", "-q", "origin", "main"])
 
 
