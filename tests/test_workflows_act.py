@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.act, pytest.mark.slow]
 
 CLI = str(Path(sys.executable).parent / "modelpromote")
 # The actions use this checkout's installed CLI (the `cli` input, via a repository variable):
-# the install path itself is exercised once, in test_dispatch_installs_from_the_action_checkout.
+# the install path itself is exercised once, in test_the_action_installs_from_its_own_checkout.
 FAST = {"MODELPROMOTE_CLI": CLI}
 FIXTURES = Path(__file__).resolve().parent / "act"
 MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
@@ -49,6 +49,24 @@ def dispatch(model: str, version: str, environment: str) -> dict[str, object]:
         "ref": "refs/heads/main",
         "repository": {"full_name": "acme/models", "name": "models", "owner": {"login": "acme"}, "default_branch": "main"},
     }
+
+
+def test_the_action_installs_from_its_own_checkout(sandbox: Sandbox) -> None:
+    """No cli given: the action builds a venv and pip-installs the package from its own checkout
+    (the python3 on PATH, as on a runner with setup-python: false; no actions/cache offline)."""
+    run = sandbox.act(
+        "promotion-gate.yml",
+        "pull_request",
+        {"pull_request": {"number": 1, "head": {"ref": "feature"}}},
+        job="validate",
+        variables={"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"},
+        timeout=600,
+    )
+    assert run.returncode == 0, run.output
+    assert "installing modelpromote from" in run.output
+    assert "/hostexecutor into " in run.output  # the workspace copy of this repository, act's checkout
+    assert run.step_ok("modelpromote validate")
+    assert "OK (2 models, 5 versions, 3 environments)" in run.output
 
 
 @pytest.mark.parametrize(
@@ -133,8 +151,8 @@ def test_dispatch_opens_the_pull_request(sandbox: Sandbox) -> None:
 
 def test_dispatch_without_a_workflow_starting_token_says_so(sandbox: Sandbox) -> None:
     run = sandbox.act("promote-model.yml", "workflow_dispatch", dispatch(MODEL, VERSION, ENV), variables=FAST)
-    assert run.returncode != 0
-    assert "MODELPROMOTE_TOKEN is not set" in run.output
+    assert run.returncode != 0, run.output
+    assert "MODELPROMOTE_TOKEN is not set" in run.output, run.output
     assert "starts no workflows" in run.output
     assert not run.step_ok("Open the promotion pull request")
 
@@ -203,3 +221,30 @@ def test_merge_to_main_creates_the_deployments(sandbox: Sandbox) -> None:
     again = sandbox.act("deploy-on-merge.yml", "push", push, secrets=secrets_, variables=FAST)
     assert again.returncode == 0, again.output
     assert len(sandbox.request("GET", "/repos/acme/models/deployments")) == len(deployments)
+
+
+def test_health_rolls_back_a_bad_canary(sandbox: Sandbox) -> None:
+    import json
+    from datetime import datetime, timezone
+
+    sandbox.checkout("main")  # the merged promotion: a production canary at 5 %
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def seen(version: str, errors: int) -> dict[str, object]:
+        metrics = {"error_rate": {"events": errors, "samples": 6000}, "latency_p99_ms": {"value": 900, "samples": 6000}}
+        return {"model": MODEL, "env": ENV, "version": version, "at": now, "metrics": metrics}
+
+    metrics = sandbox.home / "metrics.json"  # 5 % errors on the canary, 0.1 % on its baseline
+    metrics.write_text(json.dumps({"observations": [seen(VERSION, 300), seen("claude-3-5-sonnet-v1.2.3", 6)]}))
+    run = sandbox.act(
+        "health.yml", "workflow_dispatch", {"inputs": {"model": MODEL}}, variables={**FAST, "MODELPROMOTE_METRICS_JSON": str(metrics)}
+    )
+    assert run.job_failed("canary health"), run.output  # red, so somebody looks
+    assert "ROLLBACK -> claude-3-5-sonnet-v1.2.3" in run.output
+    assert "critical metric(s) failed: error_rate" in run.output
+    assert "rollbacks=1" in run.output and "changed=true" in run.output
+    assert "MP807" in run.output  # the annotation
+    # The manifest change is shown: the pointer goes back, the canary goes, the model is held.
+    assert run.step_ok("Show the manifest change")
+    assert "+      production: claude-3-5-sonnet-v1.2.3" in run.output
+    assert "kind: rollback" in run.output
