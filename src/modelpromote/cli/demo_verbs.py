@@ -62,7 +62,11 @@ def demo(keep: bool, metrics: str, verbose: bool, workdir: Path | None, break_st
     from ..sandbox.demo import DemoOptions, failed, run_demo
 
     opts = DemoOptions(keep=keep, metrics=metrics, verbose=verbose, break_step=break_step, workdir=workdir)
-    report = run_demo(opts, None if as_json else sys.stdout)
+    try:
+        report = run_demo(opts, None if as_json else sys.stdout)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: run_demo has already stopped the servers
+        click.echo("demo interrupted; " + ("the sandbox is left in place (--keep)" if keep else "the sandbox was removed"), err=True)
+        sys.exit(130)
     if as_json:
         echo_json(report.to_json())
     if not report.ok:

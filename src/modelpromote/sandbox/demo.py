@@ -399,7 +399,9 @@ def review(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> int:
     with rec.step("plan", *STEPS["plan"]) as s:
         out = s.run(["plan", MODEL, NEW, "--to", "production", "--now", CLOCK["plan"], *M]).output
         s.check(": allowed" in out.splitlines()[0], "the plan to say allowed")
-        s.result("allowed: soaked 24h in staging, a final release, no failure or hold; needs 2 approvals; starts as a 5% canary")
+        verdict = out.splitlines()[0].rsplit(": ", 1)[-1]
+        soak = next((line.split(None, 2)[2] for line in out.splitlines() if line.split()[1:2] == ["soak"]), "?")
+        s.result(f"{verdict}: {soak}; {_line_with(out, 'approvals required')}; {_line_with(out, 'note: ').removeprefix('note: ')}")
 
     with rec.step("pr", *STEPS["pr"]) as s:
         why = ["--eval-report", "eval/gate.md", "--reason", "refund answers +7%"]
@@ -416,10 +418,10 @@ def review(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> int:
     number, head = pull.number, pull.head_sha
 
     with rec.step("gate-blocks", *STEPS["gate-blocks"]) as s:
-        s.run(["gate", "--pr", str(number), "--now", CLOCK["gate-1"], *M], expect=1)
+        said = s.run(["gate", "--pr", str(number), "--now", CLOCK["gate-1"], *M], expect=1).output
         state = _status_of(sb, head)
         s.check(state == "failure", f"commit status modelpromote/approval = failure on {head[:7]} (got {state})")
-        s.result(f"blocked (exit 1): 0 of 2 approvals; status modelpromote/approval = failure on {head[:7]}")
+        s.result(f"{said.splitlines()[0]} -> exit 1; commit status modelpromote/approval = {state} on {head[:7]}")
 
     with rec.step("approve", *STEPS["approve"]) as s:
         approvers = REVIEWERS[:1] if opts.break_step == "approve" else REVIEWERS
@@ -434,10 +436,10 @@ def review(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> int:
         s.result(f"approved by {', '.join('@' + a for a in approved)} on {head[:7]}")
 
     with rec.step("gate-passes", *STEPS["gate-passes"]) as s:
-        s.run(["gate", "--pr", str(number), "--now", CLOCK["gate-2"], *M])
+        said = s.run(["gate", "--pr", str(number), "--now", CLOCK["gate-2"], *M]).output
         state = _status_of(sb, head)
         s.check(state == "success", f"commit status modelpromote/approval = success (got {state})")
-        s.result(f"passes (exit 0); status modelpromote/approval = success on {head[:7]}; the PR may merge")
+        s.result(f"{said.splitlines()[0]} -> exit 0; commit status modelpromote/approval = {state}: the PR may merge")
     return number
 
 
@@ -458,9 +460,9 @@ def merge_and_deploy(sb: Sandbox, rec: Recorder, number: int) -> None:
         s.result(f"merged as {after[:7]}; production -> {NEW}, canary 5% (baseline {canary.baseline if canary else '?'})")
 
     with rec.step("deploy", *STEPS["deploy"]) as s:
-        _deploy(s, sb, before, after)
+        said = _deploy(s, sb, before, after)
         _check_deployment(s, sb, NEW, weight=5)
-        s.result(f"a deployment to production at 5% ({NEW}); the webhook reached the receiver with a valid signature")
+        s.result(f"{said.splitlines()[0]}; the receiver verified the signature")
 
 
 def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> None:
@@ -522,8 +524,12 @@ def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> None:
         s.result(f"no drift: main and the latest production deployment both say {LIVE}")
 
 
-def _deploy(s: StepContext, sb: Sandbox, before: str, after: str) -> None:
-    s.run(["deploy", "--before", before, "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN")
+def _deploy(s: StepContext, sb: Sandbox, before: str, after: str) -> str:
+    return s.run(["deploy", "--before", before, "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN").output
+
+
+def _line_with(text: str, needle: str) -> str:
+    return next((line.strip() for line in text.splitlines() if needle in line), "")
 
 
 def _pulls(sb: Sandbox, branch_prefix: str) -> list[Pull]:

@@ -174,8 +174,10 @@ class Recorder:
                     self.say(f"      | {line}")
         if step.ok:
             self.say(f"    -> {step.result}  ({step.seconds:.1f}s)")
+        elif step.error == "interrupted":
+            self.say(f"    !! interrupted during step {step.n}")
         else:
-            self.say(f"    !! step {step.n} misbehaved: " + (step.error or "interrupted").replace("\n", "\n       "))
+            self.say(f"    !! step {step.n} misbehaved: " + (step.error or "?").replace("\n", "\n       "))
         self.say()
 
 
