@@ -134,6 +134,12 @@ CODES: dict[str, tuple[str, str]] = {
     "MP713": ("pull request changes more than its plan", "a promotion PR changes only the manifest, as `pr` wrote it; re-run pr"),
     "MP714": ("manifest invalid at the head", "fix the manifest on the branch; `modelpromote validate` shows the findings"),
     "MP715": ("plan no longer allowed", "the promotion is refused now (see the plan's rules); close the PR or fix the cause"),
+    # 716-729: pull requests from health branches (rollback/..., canary/...) at the gate
+    "MP716": ("not a change health would make", "the branch names a change health would not make from the base; close the PR"),
+    "MP717": ("health pull request differs from what health writes", "close it; health re-opens the exact change if still needed"),
+    "MP718": ("health pull request out of scope", "one commit on the current base changing only the manifest; re-run health to rebuild"),
+    "MP719": ("health change recorded at an impossible time", "the entry time must lie between the state it changes and now"),
+    "MP720": ("health pull request not opened by the health bot", "owners approve it like a promotion, or let health open it"),
 }
 
 

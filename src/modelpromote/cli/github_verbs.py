@@ -337,17 +337,31 @@ def _owners(gh: GitHub, owners: list[str]) -> frozenset[str] | None:
     return frozenset(logins)
 
 
-def gate_checks(gh: GitHub, number: int, manifest_path: str, now: datetime) -> dict[str, Any]:
-    """Everything the gate needs, read from GitHub, and the pure verdict."""
+def gate_checks(gh: GitHub, number: int, manifest_path: str, now: datetime, bot: str | None = None) -> dict[str, Any]:
+    """Everything the gate needs, read from GitHub, and the pure verdict.
+
+    Pull requests from health branches (rollback/..., canary/...) are judged by
+    :func:`modelpromote.cli.health_gate.health_gate_checks`: exactly the change health makes.
+    """
     from ..manifest.edit import apply_promotion
     from ..manifest.load import load_text
     from ..policy.approval import Check, GateInput, evaluate
+    from ..policy.health_change import is_health_ref
     from ..policy.plan import PromotionRequest, plan_promotion
 
     info = gh.pull(number)
+    if is_health_ref(info.head_ref):
+        from .health_gate import health_gate_checks
+
+        return health_gate_checks(gh, info, manifest_path, now, bot)
     m = BRANCH_RE.match(info.head_ref)
     if m is None:
-        raise CheckFailed(Finding("MP705", f"#{number} comes from {info.head_ref!r}, not a promote/<model>/<env>/<version> branch"))
+        raise CheckFailed(
+            Finding(
+                "MP705",
+                f"#{number} comes from {info.head_ref!r}, not a promote/<model>/<env>/<version> (or health rollback/, canary/) branch",
+            )
+        )
     model, env, version = m["model"], m["env"], m["version"]
     base_point = gh.parent(info.head_sha, max(1, info.commits))
     base_text = gh.read_file(manifest_path, base_point)
@@ -417,6 +431,13 @@ def gate_checks(gh: GitHub, number: int, manifest_path: str, now: datetime) -> d
 @click.option("--pr", "number", required=True, type=click.IntRange(min=1), help="The pull request number.")
 @click.option("--context", default=STATUS_CONTEXT, show_default=True, help="Commit status context (make it a required check).")
 @click.option("--now", "now_text", metavar="ISO", help="Decide as of this time, not now.")
+@click.option(
+    "--bot",
+    metavar="LOGIN",
+    envvar="MODELPROMOTE_BOT_LOGIN",
+    show_envvar=True,
+    help="The login health opens its pull requests as (e.g. github-actions[bot]); others' rollback/canary PRs need approvals.",
+)
 @github_options
 @json_option
 @handle_errors
@@ -424,6 +445,7 @@ def gate(
     number: int,
     context: str,
     now_text: str | None,
+    bot: str | None,
     repo: str | None,
     token: str | None,
     api_url: str | None,
@@ -442,13 +464,23 @@ def gate(
     Run it on pull_request_review and pull_request (synchronize) events; make the status
     context a required check.  Exit 0 when it passes, 1 when it does not.
 
+    Pull requests from health branches (rollback/<model>/<env>/<version>,
+    canary/<model>/<env>/<version>-to-<weight>) pass without approvals only when the manifest
+    change is exactly what `health` writes from the base (a rollback to the engine's verified
+    choice with its failure record and hold, or the canary's next step), in one commit on the
+    current base, opened by --bot when it is set.  Anything else on such a branch fails and
+    approvals cannot override it (MP716-MP719); see docs/github.md.
+
     \b
     Examples:
       modelpromote gate --pr 42 --repo acme/models
       modelpromote gate --pr 42 --json
+      MODELPROMOTE_BOT_LOGIN='github-actions[bot]' modelpromote gate --pr 43
     """
+    from .health_gate import bot_login
+
     gh = connect(repo, token, api_url)
-    out = gate_checks(gh, number, manifest_path, _now(now_text))
+    out = gate_checks(gh, number, manifest_path, _now(now_text), bot_login(bot))
     info, result = out["info"], out["result"]
     state = "success" if result.passed else "failure"
     written = gh.set_status(info.head_sha, context, state, result.summary(), info.url)

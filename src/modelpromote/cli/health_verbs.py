@@ -221,6 +221,19 @@ def _pr_body(d: Any, diff: str, merge: bool) -> str:
 @click.option("--token", envvar="GITHUB_TOKEN", show_envvar=True, metavar="TOKEN", help="With --github: the token (prefer the env var).")
 @click.option("--api-url", envvar="GITHUB_API_URL", show_envvar=True, metavar="URL", help="With --github: API base [default: github.com].")
 @click.option("--base", metavar="BRANCH", help="With --github: the base branch [default: the repository's default branch].")
+@click.option(
+    "--bot",
+    metavar="LOGIN",
+    envvar="MODELPROMOTE_BOT_LOGIN",
+    show_envvar=True,
+    help="With --github: the login the gate trusts for health PRs (as `gate --bot`); health judges its own PRs with it.",
+)
+@click.option(
+    "--status-context",
+    default="modelpromote/approval",
+    show_default=True,
+    help="With --github: the commit status health sets on its PRs (the gate's required check).",
+)
 @manifest_option
 @json_option
 @handle_errors
@@ -236,6 +249,8 @@ def health(
     token: str | None,
     api_url: str | None,
     base: str | None,
+    bot: str | None,
+    status_context: str,
     manifest_path: str,
     as_json: bool,
 ) -> None:
@@ -263,6 +278,9 @@ def health(
     policies.rollback.auto_merge is true), or canary/<model>/<env>/<version>-to-<weight>
     labelled canary + env:<env> (always merged at once: the steps were approved with the
     promotion).  Re-running finds the same pull request; it never opens a second one.
+    Before merging, health runs the approval gate on its own pull request and sets the
+    modelpromote/approval status on its head (pull requests opened with a workflow's
+    GITHUB_TOKEN start no workflow): it merges only what the gate verifies is exactly its change.
 
     \b
     Examples:
@@ -276,7 +294,12 @@ def health(
     """
     now = _parse_at(at_text)
     if use_github:
-        _health_github(now, model, env_name, dry_run, prometheus, metrics_json, repo, token, api_url, base, manifest_path, as_json)
+        from .health_gate import bot_login
+
+        gate_opts = (bot_login(bot), status_context)
+        _health_github(
+            now, model, env_name, dry_run, prometheus, metrics_json, repo, token, api_url, base, manifest_path, as_json, gate_opts
+        )
         return
     from ..gates.health import apply_decision
     from ..manifest.load import load_text
@@ -383,6 +406,7 @@ def _health_github(
     base: str | None,
     manifest_path: str,
     as_json: bool,
+    gate_opts: tuple[str | None, str] = (None, "modelpromote/approval"),
 ) -> None:
     from .github_verbs import BRANCH_RE, _load, connect
 
@@ -425,7 +449,7 @@ def _health_github(
                 }
             )
             continue
-        r = _propose(gh, d, base_branch, base_sha, text, manifest_path, now, merge, pending)
+        r = _propose(gh, d, base_branch, base_sha, text, manifest_path, now, merge, pending, gate_opts)
         prs.append(r)
         if r.get("waiting_for") is not None:
             findings.append(
@@ -482,8 +506,9 @@ def _propose(
     now: datetime,
     merge: bool,
     pending: dict[tuple[str, str], tuple[int, str]],
+    gate_opts: tuple[str | None, str] = (None, "modelpromote/approval"),
 ) -> dict[str, Any]:
-    """Open (or find) the pull request for one decision, label it, merge it when asked.  Safe to re-run."""
+    """Open (or find) the pull request for one decision, label it, gate it, merge it when asked.  Safe to re-run."""
     import difflib
 
     from ..gates.health import apply_decision
@@ -510,6 +535,7 @@ def _propose(
         "left_open": None,
         "waiting_for": None,
         "closed_by_person": None,
+        "gate": None,
     }
     other = pending.get((t.model, t.env))
     if other is not None and other[1] != branch:
@@ -522,10 +548,8 @@ def _propose(
         if closed is not None:
             out["closed_by_person"] = closed  # a person closed this very change: do not reopen it every run
             return out
-    if current and old_sha is not None:
-        new_text = gh.read_file(path, old_sha) or text
-        head_sha = old_sha
-    else:
+
+    def build() -> tuple[str, str]:
         new_text = apply_decision(text, path, d, now)
         after = load_text(new_text, path)
         if not after.ok:
@@ -533,14 +557,57 @@ def _propose(
                 [Finding("MP808", f"{t.model}/{t.env}: the edited manifest would not validate; nothing was opened", path), *after.findings]
             )
         message = title + "\n\n" + "\n".join(d.reasons) + "\n"
-        head_sha = gh.commit_file(base_sha, path, new_text, message)
-        gh.set_branch(branch, head_sha)
+        sha = gh.commit_file(base_sha, path, new_text, message)
+        gh.set_branch(branch, sha)
         out["rebuilt"] = True
+        return new_text, sha
+
+    if current and old_sha is not None:
+        new_text = gh.read_file(path, old_sha) or text
+        head_sha = old_sha
+    else:
+        new_text, head_sha = build()
     diff = "".join(difflib.unified_diff(text.splitlines(True), new_text.splitlines(True), f"a/{path}", f"b/{path}", n=1))
     info, created = gh.open_or_update_pr(branch, base_branch, title, _pr_body(d, diff, merge))
     gh.add_labels(info.number, labels)
-    out.update(number=info.number, url=info.url, created=created, head_sha=head_sha)
+    gate = _gate(gh, info.number, head_sha, path, now, gate_opts)
+    if not gate["verified"] and not out["rebuilt"]:
+        # Health's branch no longer holds health's change (someone pushed to it): rebuild it, so
+        # the pull request carries exactly the decision again, and judge the new head.
+        new_text, head_sha = build()
+        diff = "".join(difflib.unified_diff(text.splitlines(True), new_text.splitlines(True), f"a/{path}", f"b/{path}", n=1))
+        info, _ = gh.open_or_update_pr(branch, base_branch, title, _pr_body(d, diff, merge))
+        gate = _gate(gh, info.number, head_sha, path, now, gate_opts)
+    out.update(number=info.number, url=info.url, created=created, head_sha=head_sha, gate=gate)
     if merge:
+        if not gate["passed"]:
+            # Never merge what the gate would refuse; GitHub would refuse it too under branch protection.
+            out.update(left_open=f"the approval gate did not pass: {gate['summary']}")
+            return out
         merged, sha, why = gh.merge_pr(info.number, head_sha, title)
         out.update(merged=merged, merged_now=merged, merge_sha=sha, left_open=None if merged else why)
     return out
+
+
+def _gate(gh: Any, number: int, head_sha: str, path: str, now: datetime, gate_opts: tuple[str | None, str]) -> dict[str, Any]:
+    """Run the approval gate on health's own pull request and set its status on ``head_sha``."""
+    from dataclasses import replace
+
+    from .health_gate import health_gate_checks
+
+    bot, context = gate_opts
+    # The head health just pushed, even if GitHub's pull request view has not caught up yet.
+    info = replace(gh.pull(number), head_sha=head_sha)
+    checks = health_gate_checks(gh, info, path, now, bot)
+    result = checks["result"]
+    state = "success" if result.passed else "failure"
+    written = gh.set_status(head_sha, context, state, result.summary(), info.url)
+    return {
+        "passed": result.passed,
+        "verified": checks["verdict"].verified,
+        "context": context,
+        "state": state,
+        "summary": result.summary(),
+        "status_written": written,
+        "rules": [c.to_json() for c in result.checks],
+    }
