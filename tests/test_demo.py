@@ -147,7 +147,7 @@ def test_keep_leaves_an_explorable_sandbox_and_the_json_source_tells_the_same_st
     assert rows[("customer-support", "production")]["version"] == "claude-3-5-sonnet-v1.2.3"
     assert rows[("customer-support", "production")]["hold"]
     log = subprocess.run(["git", "log", "--format=%s", "origin/main"], cwd=kept / "registry", capture_output=True, text=True, check=True)
-    assert "Roll back customer-support" in log.stdout or "roll back" in log.stdout.lower()
+    assert log.stdout.splitlines()[0].startswith("Roll back customer-support in production")  # the on-call's squash merge
     assert (kept / "registry" / "metrics.json").is_file()
 
 
