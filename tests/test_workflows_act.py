@@ -26,6 +26,7 @@ FAST = {"MODELPROMOTE_CLI": CLI}
 FIXTURES = Path(__file__).resolve().parent / "act"
 MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
 BRANCH = f"promote/{MODEL}/{ENV}/{VERSION}"
+BASELINE = "claude-3-5-sonnet-v1.2.3"  # what production ran before the canary
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +228,7 @@ def test_health_rolls_back_a_bad_canary(sandbox: Sandbox) -> None:
     import json
     from datetime import datetime, timezone
 
-    sandbox.checkout("main")  # the merged promotion: a production canary at 5 %
+    main_before = sandbox.checkout("main")  # the merged promotion: a production canary at 5 %
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def seen(version: str, errors: int) -> dict[str, object]:
@@ -235,16 +236,35 @@ def test_health_rolls_back_a_bad_canary(sandbox: Sandbox) -> None:
         return {"model": MODEL, "env": ENV, "version": version, "at": now, "metrics": metrics}
 
     metrics = sandbox.home / "metrics.json"  # 5 % errors on the canary, 0.1 % on its baseline
-    metrics.write_text(json.dumps({"observations": [seen(VERSION, 300), seen("claude-3-5-sonnet-v1.2.3", 6)]}))
+    metrics.write_text(json.dumps({"observations": [seen(VERSION, 300), seen(BASELINE, 6)]}))
     run = sandbox.act(
-        "health.yml", "workflow_dispatch", {"inputs": {"model": MODEL}}, variables={**FAST, "MODELPROMOTE_METRICS_JSON": str(metrics)}
+        "health.yml",
+        "workflow_dispatch",
+        {"inputs": {"model": MODEL}},
+        secrets={"MODELPROMOTE_TOKEN": "ghp_sandbox_bot"},
+        variables={**FAST, "MODELPROMOTE_METRICS_JSON": str(metrics)},
     )
     assert run.job_failed("canary health"), run.output  # red, so somebody looks
-    assert "ROLLBACK -> claude-3-5-sonnet-v1.2.3" in run.output
+    assert f"ROLLBACK -> {BASELINE}" in run.output
     assert "critical metric(s) failed: error_rate" in run.output
-    assert "rollbacks=1" in run.output and "changed=true" in run.output
     assert "MP807" in run.output  # the annotation
-    # The manifest change is shown: the pointer goes back, the canary goes, the model is held.
-    assert run.step_ok("Show the manifest change")
-    assert "+      production: claude-3-5-sonnet-v1.2.3" in run.output
-    assert "kind: rollback" in run.output
+    assert "Main ./actions/drift" in run.output  # drift still ran
+
+    # The decision is a rollback pull request (on-call merges it: auto_merge is off here).
+    (rollback,) = [p for p in pulls(sandbox) if str(p["head"]["ref"]).startswith(f"rollback/{MODEL}/{ENV}/")]  # type: ignore[index]
+    assert rollback["state"] == "open"
+    assert "rollback" in [label["name"] for label in rollback["labels"]]  # type: ignore[union-attr]
+
+    # On-call merges it; the push deploys the restored version.
+    sandbox.request("PUT", f"/repos/acme/models/pulls/{rollback['number']}/merge", {"merge_method": "merge"}, login="bob")
+    main_after = sandbox.checkout("main")
+    push = {
+        "ref": "refs/heads/main",
+        "before": main_before,
+        "after": main_after,
+        "repository": {"full_name": "acme/models", "name": "models"},
+    }
+    deploy = sandbox.act("deploy-on-merge.yml", "push", push, secrets={"MODELPROMOTE_WEBHOOK_SECRET": "s3cret"}, variables=FAST)
+    assert deploy.returncode == 0, deploy.output
+    latest = [d for d in sandbox.request("GET", "/repos/acme/models/deployments") if d["sha"] == main_after]
+    assert [(d["environment"], d["payload"]["version"]) for d in latest] == [(ENV, BASELINE)]
