@@ -12,7 +12,8 @@ taken from the head and bounded:
 * the time the new entries carry (``at`` / ``updated_at``): not before the state it changes
   (and, for a canary step, not before the interval has passed), not after the gate's ``now``
   (plus a small clock skew);
-* the ``by`` and ``reason`` text of a rollback entry (health writes the first breached rule).
+* the ``reason`` text of a rollback (health writes the first breached rule; it appears in the log
+  entry, the hold and the failure record alike).  ``by`` is always health's own (``modelpromote health``).
 
 Everything else, including which version a rollback restores (``plan_rollback``'s choice from
 the base: the canary baseline, else the last verified version, else the fallback chain), is fixed
@@ -29,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from ..errors import ModelpromoteError
-from ..manifest.load import load_text
+from ..manifest.load import Loaded, load_text
 from ..manifest.schema import Manifest, Promotion
 from ..manifest.source import parse
 from .approval import Check, GateInput, GateResult, Review, evaluate
@@ -119,7 +120,7 @@ def verify(inp: HealthChange) -> HealthVerdict:
         )
         return HealthVerdict(tuple(checks), None, None)
     checks.append(_commit_check(inp))
-    base = load_text(inp.base_text, inp.path)
+    base = _load(inp.base_text, inp.path)
     if not base.ok or base.manifest is None:
         checks.append(Check("health-change", False, "the base manifest does not validate; health changes nothing there", "MP717"))
         return HealthVerdict(tuple(checks), branch, None)
@@ -127,7 +128,7 @@ def verify(inp: HealthChange) -> HealthVerdict:
     if inp.head_text is None:
         checks.append(Check("manifest", False, f"{inp.path} is missing at the head", "MP714"))
     else:
-        head = load_text(inp.head_text, inp.path)
+        head = _load(inp.head_text, inp.path)
         errors = [f for f in head.findings if f.severity == "error"]
         first = f": {errors[0].where()} {errors[0].message}" if errors else ""
         checks.append(
@@ -141,18 +142,28 @@ def verify(inp: HealthChange) -> HealthVerdict:
         head_m = head.manifest if head.ok else None
     if head_m is None:
         return HealthVerdict(tuple(checks), branch, None)
+    if branch.kind == "canary" and isinstance(early := _target(branch, base.manifest, inp.now), str):
+        # A canary step does not depend on when it is taken: say first that the branch is wrong.
+        checks.append(Check("health-branch", False, f"health would not {branch.what}: {early}", "MP716"))
+        return HealthVerdict(tuple(checks), branch, None)
     stamp = _stamp(branch, base.manifest, head_m)
     if isinstance(stamp, str):
-        checks.append(Check("health-change", False, stamp, "MP717"))
+        # Say that the branch itself is wrong when it is; else that the head lacks the change.
+        early = _target(branch, base.manifest, inp.now)
+        checks.append(
+            Check("health-branch", False, f"health would not {branch.what}: {early}", "MP716")
+            if isinstance(early, str)
+            else Check("health-change", False, stamp, "MP717")
+        )
         return HealthVerdict(tuple(checks), branch, None)
-    at, by, reason = stamp
+    at, reason = stamp
     target = _target(branch, base.manifest, at)
     if isinstance(target, str):
         checks.append(Check("health-branch", False, f"health would not {branch.what}: {target}", "MP716"))
         return HealthVerdict(tuple(checks), branch, None)
     checks.append(Check("health-branch", True, f"health would {branch.what} ({_how(branch, target)})"))
     checks.append(_time_check(branch, target, at, inp))
-    expected = _expected(branch, target, inp.base_text, inp.path, at, by, reason)
+    expected = _expected(branch, target, inp.base_text, inp.path, at, reason)
     if expected == inp.head_text:
         checks.append(Check("health-change", True, "the manifest change is exactly what health writes"))
     else:
@@ -161,11 +172,19 @@ def verify(inp: HealthChange) -> HealthVerdict:
             Check(
                 "health-change",
                 False,
-                f"the change is not what health writes to {branch.what}: {'; '.join(diffs)}",
+                f"not what health writes: {'; '.join(diffs)}",
                 "MP717",
             )
         )
     return HealthVerdict(tuple(checks), branch, expected)
+
+
+def _load(text: str, path: str) -> Loaded:
+    """Load without raising: a head that is not even YAML is a finding like any other."""
+    try:
+        return load_text(text, path)
+    except ModelpromoteError as exc:
+        return Loaded(parse("{}", path), None, list(exc.findings))
 
 
 def _commit_check(inp: HealthChange) -> Check:
@@ -196,23 +215,23 @@ def _new_entry(base: Manifest, head: Manifest, model: str, env: str, kind: str, 
     return p
 
 
-def _stamp(branch: HealthBranch, base: Manifest, head: Manifest) -> tuple[datetime, str | None, str | None] | str:
-    """(at, by, reason) of the change as the head records it, or why the head records none."""
+def _stamp(branch: HealthBranch, base: Manifest, head: Manifest) -> tuple[datetime, str | None] | str:
+    """(at, reason) of the change as the head records it, or why the head records none."""
     if branch.kind == "rollback":
         p = _new_entry(base, head, branch.model, branch.env, "rollback", branch.version, None)
         if p is None:
             return f"no new rollback entry for {branch.model}/{branch.env} from {branch.version} in promotions"
-        return p.at, p.by, p.reason
+        return p.at, p.reason
     if branch.weight is not None and branch.weight >= 100:
         p = _new_entry(base, head, branch.model, branch.env, "complete", None, branch.version)
         if p is None:
             return f"no new complete entry for {branch.model}/{branch.env} {branch.version} in promotions"
-        return p.at, p.by, p.reason
+        return p.at, None
     mod = head.model(branch.model)
     state = mod.canary.get(branch.env) if mod is not None else None
     if state is None or state.updated_at is None:
         return f"no canary step time (canary.{branch.env}.updated_at) for {branch.model} at the head"
-    return state.updated_at, None, None
+    return state.updated_at, None
 
 
 def _target(branch: HealthBranch, base: Manifest, at: datetime) -> Any:
@@ -266,7 +285,7 @@ def _time_check(branch: HealthBranch, t: Any, at: datetime, inp: HealthChange) -
     return Check("health-time", True, f"recorded at {format_time(at)}, between {format_time(earliest)} and now")
 
 
-def _expected(branch: HealthBranch, t: Any, base_text: str, path: str, at: datetime, by: str | None, reason: str | None) -> str:
+def _expected(branch: HealthBranch, t: Any, base_text: str, path: str, at: datetime, reason: str | None) -> str:
     """The manifest text health writes for this decision, through :func:`~modelpromote.gates.health.apply_decision`."""
     from ..gates.health import HEALTH_BY, Decision, apply_decision, next_weight
 
@@ -274,7 +293,7 @@ def _expected(branch: HealthBranch, t: Any, base_text: str, path: str, at: datet
         d = Decision(t, "ROLLBACK", (reason,) if reason else (), (), restore=t.restore)
     else:
         d = Decision(t, "ADVANCE", (), (), next_weight=next_weight(t.weight, t.steps))
-    return apply_decision(base_text, path, d, at, by=by if by is not None else HEALTH_BY)
+    return apply_decision(base_text, path, d, at, by=HEALTH_BY)
 
 
 # -- what differs, in words --------------------------------------------------------------------
@@ -301,11 +320,13 @@ def _short(v: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _item_key(item: Any) -> str | None:
-    if isinstance(item, dict):
-        for key in ("name", "version"):
-            if isinstance(item.get(key), str):
-                return str(item[key])
+KEYED = {"models": "name", "environments": "name", "version_history": "version"}  # lists whose items have a unique key
+
+
+def _item_key(where: str, item: Any) -> str | None:
+    key = KEYED.get(where)
+    if key is not None and isinstance(item, dict) and isinstance(item.get(key), str):
+        return str(item[key])
     return None
 
 
@@ -321,7 +342,7 @@ def _walk(a: Any, b: Any, where: str, out: list[str]) -> None:
                 _walk(a[k], b[k], at, out)
         return
     if isinstance(a, list) and isinstance(b, list):
-        keys_a, keys_b = [_item_key(x) for x in a], [_item_key(x) for x in b]
+        keys_a, keys_b = [_item_key(where, x) for x in a], [_item_key(where, x) for x in b]
         if all(keys_a) and all(keys_b) and len(set(keys_a)) == len(a) and len(set(keys_b)) == len(b):
             by_b = dict(zip(keys_b, b, strict=True))
             for k, x in zip(keys_a, a, strict=True):
