@@ -90,6 +90,7 @@ def main() -> None:
 
     \b
     Start here:
+      modelpromote demo        (the whole story in a sandbox: offline, ~10 s)
       modelpromote validate
       modelpromote status
       modelpromote plan customer-support claude-3-5-sonnet-v1.3.0 --to production
