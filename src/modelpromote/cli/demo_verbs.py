@@ -30,7 +30,7 @@ from .common import echo_json, handle_errors, json_option, main
 @json_option
 @handle_errors
 def demo(keep: bool, metrics: str, verbose: bool, workdir: Path | None, break_step: str | None, as_json: bool) -> None:
-    """Run the whole promotion story in a sandbox: offline, no account, about 15 seconds.
+    """Run the whole promotion story in a sandbox: offline, no account, about 10 seconds.
 
     A temporary git repository holds the example manifest; a GitHub emulator serves it as
     acme/models; a local receiver takes the deploy webhook; health reads a real Prometheus when
@@ -40,9 +40,9 @@ def demo(keep: bool, metrics: str, verbose: bool, workdir: Path | None, break_st
       validate -> release a new rc -> try it in dev -> finalize -> dev, staging
       -> eval gate -> plan -> open the promotion PR -> the gate blocks (no approval)
       -> two owners approve -> the gate passes -> merge -> deploy starts a 5% canary
-      -> healthy metrics advance it to 25% and 50% -> a regression is injected
-      -> health rolls back, records the failure and places a hold -> deploy the rollback
-      -> status and the promotions log
+      -> healthy metrics advance it to 25% and 50% (health --github: PRs merged, deployed)
+      -> a regression is injected -> health opens a rollback PR that records the failure
+      and places a hold -> on-call merges it, deploy -> drift, status, the promotions log
 
     Each step prints what it does, the modelpromote (or git/gh) command that does the same,
     and what changed; every step is checked, and the demo stops with exit 1 at the first one
