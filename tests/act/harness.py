@@ -7,7 +7,7 @@ Docker).  Nothing is fetched: the workflows call the actions by local path, act 
 they run, which they must not: the act runs set the ``cli`` input through the repository
 variable MODELPROMOTE_CLI, or ``setup-python``/``cache`` to false.
 
-Each sandbox is a throw-away copy of the repository's workflow-relevant files in a temp git
+act's notice check (a call home) is disabled with ACT_DISABLE_VERSION_CHECK.  Each sandbox is a throw-away copy of the repository's workflow-relevant files in a temp git
 repository (the checkout is never touched), a bare clone of it that the in-process emulator
 serves as acme/models, and a private HOME for act.
 """
@@ -148,6 +148,8 @@ class Sandbox:
             "HOME": str(self.home),
             "LANG": "C.UTF-8",
             "TMPDIR": str(self.home / "tmp"),
+            # act otherwise asks api.nektosact.com for notices: the runs stay on this machine.
+            "ACT_DISABLE_VERSION_CHECK": "1",
             **GIT_ID,
         }
         (self.home / "tmp").mkdir(exist_ok=True)
