@@ -338,3 +338,17 @@ def _at() -> Any:
 
     return datetime.fromisoformat(AT.replace("Z", "+00:00"))
 
+
+
+def test_a_token_without_statuses_permission_leaves_the_pr_open_and_says_why(
+    gh_auto: ProtectedEmulator, cli: Callable[..., Result], metrics_file: str
+) -> None:
+    gh = gh_auto
+    gh.inject(r"/statuses/", [403] * 5, method="POST")
+    result = cli("health", "--github", "--metrics-json", metrics_file, "--at", AT, "--model", "erroring-bot", env=env(gh, "health-bot"))
+    assert result.exit_code == 1, result.output  # the rollback decision, not a crash half-way
+    assert "MP702" in result.stderr and "could not set the approval status" in result.stderr
+    [number] = gh.state.pulls
+    pull = gh.state.pulls[number]
+    assert pull.state == "open" and not pull.merged  # protection refused the merge without the status
+    assert statuses(gh, pull.head_sha) == []

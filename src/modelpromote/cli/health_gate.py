@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CheckFailed, Finding
+from ..errors import CheckFailed, Finding, ModelpromoteError
 
 if TYPE_CHECKING:
     from ..providers.github import GitHub, PullInfo
@@ -58,7 +58,10 @@ def health_gate_checks(gh: GitHub, info: PullInfo, manifest_path: str, now: date
         )
     )
     branch = verdict.branch
-    base_m = load_text(base_text, manifest_path, check=False).manifest
+    try:
+        base_m = load_text(base_text, manifest_path, check=False).manifest
+    except ModelpromoteError:
+        base_m = None  # not YAML: verify already said so (MP717)
     model = base_m.model(branch.model) if base_m is not None and branch is not None else None
     env_cfg = base_m.env(branch.env) if base_m is not None and branch is not None else None
     trusted = bot is None or info.author.lower() == bot.lower()

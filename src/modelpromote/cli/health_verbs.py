@@ -465,6 +465,15 @@ def _health_github(
             )
         elif r.get("left_open"):
             findings.append(Finding("MP820", f"{d.target.model}/{d.target.env}: #{r['number']} left open: {r['left_open']}", where))
+        if (r.get("gate") or {}).get("status_error"):
+            findings.append(
+                Finding(
+                    "MP702",
+                    f"{d.target.model}/{d.target.env}: could not set the approval status on #{r['number']}: {r['gate']['status_error']}",
+                    where,
+                    hint="give the token commit statuses: write",
+                )
+            )
         if r.get("merged"):
             # Main moved: build the next decision on the merged state, so the logs never conflict.
             new_sha = gh.branch_sha(base_branch)
@@ -601,7 +610,13 @@ def _gate(gh: Any, number: int, head_sha: str, path: str, now: datetime, gate_op
     checks = health_gate_checks(gh, info, path, now, bot)
     result = checks["result"]
     state = "success" if result.passed else "failure"
-    written = gh.set_status(head_sha, context, state, result.summary(), info.url)
+    error = None
+    try:
+        written = gh.set_status(head_sha, context, state, result.summary(), info.url)
+    except InputError as exc:
+        # A token without commit statuses: write must not stop the run half-way; the merge still
+        # waits for the gate's verdict, and branch protection (if any) refuses it without the status.
+        written, error = False, "; ".join(f.message for f in exc.findings)
     return {
         "passed": result.passed,
         "verified": checks["verdict"].verified,
@@ -609,5 +624,6 @@ def _gate(gh: Any, number: int, head_sha: str, path: str, now: datetime, gate_op
         "state": state,
         "summary": result.summary(),
         "status_written": written,
+        "status_error": error,
         "rules": [c.to_json() for c in result.checks],
     }
