@@ -436,7 +436,7 @@ def gate_checks(gh: GitHub, number: int, manifest_path: str, now: datetime, bot:
     metavar="LOGIN",
     envvar="MODELPROMOTE_BOT_LOGIN",
     show_envvar=True,
-    help="The login health opens its pull requests as (e.g. github-actions[bot]); others' rollback/canary PRs need approvals.",
+    help="The login health opens its pull requests as (e.g. my-app[bot]); others' rollback/canary PRs need approvals.",
 )
 @github_options
 @json_option
@@ -475,7 +475,7 @@ def gate(
     Examples:
       modelpromote gate --pr 42 --repo acme/models
       modelpromote gate --pr 42 --json
-      MODELPROMOTE_BOT_LOGIN='github-actions[bot]' modelpromote gate --pr 43
+      MODELPROMOTE_BOT_LOGIN='modelpromote-app[bot]' modelpromote gate --pr 43
     """
     from .health_gate import bot_login
 
