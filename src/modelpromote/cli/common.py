@@ -12,12 +12,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import click
 
 from .. import __version__
-from ..errors import Finding, ModelpromoteError
+from ..errors import Finding, InputError, ModelpromoteError
 from ..report import findings as render
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,6 +98,22 @@ def main() -> None:
 
     Exit codes: 0 ok, 1 a check said no, 2 bad input or usage, 3 a service failed.
     """
+
+
+def parse_time(value: str | None, option: str = "--now") -> datetime:
+    """The clock a decision uses: the real one, or an ISO timestamp given with ``option``.
+
+    Decisions never read the clock themselves (policy/ and gates/ take ``now``); only this does,
+    so every verb can replay a past moment.  A timestamp without a zone means UTC.
+    """
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        hint = f"e.g. {option} 2026-06-01T12:00:00Z"
+        raise InputError(Finding("MP302", f"{option} {value!r} is not an ISO timestamp", hint=hint)) from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def load_valid(path: str) -> Any:

@@ -12,14 +12,14 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..errors import EXIT_FINDINGS, CheckFailed, Finding, InputError
-from .common import DEFAULT_MANIFEST, echo_json, handle_errors, json_option, main
+from .common import DEFAULT_MANIFEST, echo_json, handle_errors, json_option, main, parse_time
 
 if TYPE_CHECKING:
     from ..manifest.schema import Manifest
@@ -70,15 +70,6 @@ def connect(repo: str | None, token: str | None, api_url: str | None) -> GitHub:
 
     return GitHub(settings_from_env(repo, token, api_url))
 
-
-def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(timezone.utc)
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(Finding("MP302", f"--now {value!r} is not an ISO timestamp", hint="e.g. 2026-06-01T12:00:00Z")) from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def _load(text: str, where: str) -> Manifest:
@@ -264,7 +255,7 @@ def pr(
     if base_text is None:
         raise InputError(Finding("MP704", f"no {manifest_path} on {base_branch} in {gh.s.repo}", hint="pass --manifest PATH-IN-REPO"))
     manifest = _load(base_text, manifest_path)
-    now = _now(now_text)
+    now = parse_time(now_text)
     plan = plan_promotion(manifest, PromotionRequest(model, version, env, force=force, reason=reason, breaking=breaking), now)
     if not plan.allowed:
         if not as_json:
@@ -480,7 +471,7 @@ def gate(
     from .health_gate import bot_login
 
     gh = connect(repo, token, api_url)
-    out = gate_checks(gh, number, manifest_path, _now(now_text), bot_login(bot))
+    out = gate_checks(gh, number, manifest_path, parse_time(now_text), bot_login(bot))
     info, result = out["info"], out["result"]
     state = "success" if result.passed else "failure"
     written = gh.set_status(info.head_sha, context, state, result.summary(), info.url)

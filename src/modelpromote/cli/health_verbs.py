@@ -12,25 +12,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK, Finding, InputError
-from .common import annotate, echo_json, handle_errors, json_option, load_valid, main, manifest_option
-
-
-def _parse_at(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        t = None
-    if t is None or t.tzinfo is None:
-        raise InputError(Finding("MP302", f"--at {text!r} is not an ISO timestamp with a timezone", hint="e.g. --at 2026-06-01T12:00:00Z"))
-    return t
+from .common import annotate, echo_json, handle_errors, json_option, load_valid, main, manifest_option, parse_time
 
 
 def make_source(policy: Any, manifest_path: str, prometheus: str | None, metrics_json: str | None) -> Any:
@@ -292,7 +280,7 @@ def health(
     Exit codes: 0 advanced or held, 1 a rollback was decided, 2 bad input, 3 the metrics source
     (or GitHub) failed after retries: nothing changed.
     """
-    now = _parse_at(at_text)
+    now = parse_time(at_text, "--at")
     if use_github:
         from .health_gate import bot_login
 

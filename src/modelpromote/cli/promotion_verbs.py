@@ -15,13 +15,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import click
 
 from ..errors import EXIT_FINDINGS, CheckFailed, Finding, InputError, ModelpromoteError
-from .common import annotate, echo_json, handle_errors, json_option, main, manifest_option
+from .common import annotate, echo_json, handle_errors, json_option, main, manifest_option, parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,15 +35,6 @@ def _check_name(kind: str, value: str | None) -> None:
     if value is not None and not _NAME_RE.match(value):
         raise InputError(Finding("MP416", f"invalid {kind} name {value!r}"))
 
-
-def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(timezone.utc)
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(Finding("MP302", f"--now {value!r} is not an ISO timestamp", hint="e.g. 2026-06-01T12:00:00Z")) from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def default_actor() -> str | None:
@@ -282,7 +272,7 @@ def plan(model: str, version: str, env: str, reason: str | None, force: bool, br
     if not loaded.ok:
         raise CheckFailed([*loaded.findings, Finding("MP418", f"{manifest_path} does not validate; fix it first", manifest_path)])
     assert loaded.manifest is not None
-    p = plan_promotion(loaded.manifest, req, _now(now_text))
+    p = plan_promotion(loaded.manifest, req, parse_time(now_text))
     code = 0 if p.allowed else (2 if p.bad_input else EXIT_FINDINGS)
     if as_json:
         echo_json({"ok": p.allowed, "exit_code": code, "plan": p.to_json()})
@@ -324,7 +314,7 @@ def promote(model: str, version: str, env: str, reason: str | None, force: bool,
 
     req = _request(model, version, env, force, reason, breaking)
     doc = read_doc(manifest_path, expect_sha, for_write=not dry_run)
-    p = plan_promotion(doc.manifest, req, _now(now_text))
+    p = plan_promotion(doc.manifest, req, parse_time(now_text))
     if p.noop and p.allowed:
         nothing_to_do(doc, f"{version} is already live for {model} in {env}; nothing to do", as_json, {"plan": p.to_json()})
         return
@@ -333,7 +323,7 @@ def promote(model: str, version: str, env: str, reason: str | None, force: bool,
             click.echo(render_plan(p), err=True)
         err = InputError if p.bad_input else CheckFailed
         raise err(_plan_findings(p, manifest_path))
-    now = _now(now_text)
+    now = parse_time(now_text)
     who = by or default_actor()
     edits = _edit_guard(lambda: promotion_edits(doc.src, model, env, version, current=p.current,
                                                 canary_weight=p.canary.weight if p.canary else None,
@@ -392,7 +382,7 @@ def release(base: str, bump: str | None, final: bool, finalize_version: str | No
     if final and bump not in ("major", "minor", "patch"):
         raise InputError(Finding("MP302", "--final goes with --bump major|minor|patch"))
     doc = read_doc(manifest_path, expect_sha, for_write=not dry_run)
-    now = _now(now_text)
+    now = parse_time(now_text)
     if finalize_version is not None:
         if not _parses(finalize_version) or parse_version(finalize_version).base != base:
             raise InputError(Finding("MP302", f"{finalize_version!r} is not a version of {base}"))
@@ -454,7 +444,7 @@ def rollback(model: str, env: str, to: str | None, reason: str, no_hold: bool, d
         raise InputError(Finding("MP417", "--reason must say why"))
     doc = read_doc(manifest_path, expect_sha, for_write=not dry_run)
     rb = located(manifest_path, lambda: plan_rollback(doc.manifest, model, env, to))
-    now = _now(now_text)
+    now = parse_time(now_text)
     edits = _edit_guard(lambda: rollback_edits(doc.src, model, env, current=rb.current, target=rb.target, now=now,
                                                by=by or default_actor(), reason=reason, hold=not no_hold))
     held = "" if no_hold else f"; {model} is on hold until `modelpromote hold {model} --clear`"
@@ -509,7 +499,7 @@ def fail(model: str, version: str, env: str, gate: str, report: str | None, reas
     if any(f.model == model and f.env == env and f.version == version and f.gate == gate for f in m.failures):
         nothing_to_do(doc, f"{version} is already recorded as failed ({gate}) for {model} in {env}", as_json)
         return
-    now = _now(now_text)
+    now = parse_time(now_text)
     edits = _edit_guard(lambda: failure_edits(doc.src, model, version, env, gate=gate, now=now, report=report, reason=reason))
     commit(doc, edits, dry_run=dry_run, as_json=as_json, summary=f"recorded: {version} failed {gate} for {model} in {env}", extra={})
 
@@ -540,7 +530,7 @@ def retire(dry_run: bool, expect_sha: str | None, by: str | None, now_text: str 
 
     del by
     doc = read_doc(manifest_path, expect_sha, for_write=not dry_run)
-    rp = retention_plan(doc.manifest, _now(now_text))
+    rp = retention_plan(doc.manifest, parse_time(now_text))
     if not rp.retire:
         nothing_to_do(doc, "nothing to retire", as_json, {"retired": []})
         return
@@ -596,5 +586,5 @@ def hold(model: str, env: str | None, reason: str | None, clear: bool, dry_run: 
         commit(doc, edits, dry_run=dry_run, as_json=as_json, summary=f"cleared the hold on {model}", extra={})
         return
     assert reason is not None
-    edits = _edit_guard(lambda: hold_edits(doc.src, model, reason=reason, at=_now(now_text), by=by or default_actor(), env=env))
+    edits = _edit_guard(lambda: hold_edits(doc.src, model, reason=reason, at=parse_time(now_text), by=by or default_actor(), env=env))
     commit(doc, edits, dry_run=dry_run, as_json=as_json, summary=f"{model} is on hold" + (f" in {env}" if env else ""), extra={})
