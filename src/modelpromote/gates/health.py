@@ -307,7 +307,8 @@ def targets(
             ref = mod.environments.get(e.name)
             if ref is None:
                 continue
-            held = mod.hold.reason if mod.hold is not None and (mod.hold.env is None or mod.hold.env == e.name) else None
+            hold = mod.hold_in(e.name)
+            held = hold.reason if hold is not None else None
             pr = prs.get((mod.name, e.name))
             canary = mod.canary.get(e.name)
             if canary is not None:

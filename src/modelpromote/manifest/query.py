@@ -59,8 +59,7 @@ def live_rows(m: Manifest, model: str | None = None, env: str | None = None) -> 
                 rollout = f"canary {canary.weight}% (rest on {canary.baseline})"
             elif exp is not None:
                 rollout = f"A/B {exp.weight}% (rest on {exp.control})"
-            hold = None
-            if mod.hold is not None and (mod.hold.env is None or mod.hold.env == e.name):
-                hold = mod.hold.reason
+            hold_in = mod.hold_in(e.name)
+            hold = hold_in.reason if hold_in is not None else None
             rows.append(LiveRow(mod.name, e.name, ref, st, promo.at if promo else None, rollout, canary.weight if canary else None, hold))
     return rows

@@ -140,6 +140,12 @@ class Model(Strict):
     shadow: dict[Name, VersionRef] = Field(default_factory=dict, description="Gets a copy of traffic; never answers users.")
     hold: Hold | None = None
 
+    def hold_in(self, env: str) -> Hold | None:
+        """The hold that stops automatic promotion of this model in ``env`` (one without env: all)."""
+        if self.hold is not None and self.hold.env in (None, env):
+            return self.hold
+        return None
+
 
 class Artifact(Strict):
     digest: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]

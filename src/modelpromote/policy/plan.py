@@ -234,8 +234,8 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
     freeze = active_freeze(m, env.name, now)
     add(Rule("freeze", "fail", f"{env.name} is frozen: {freeze}", "MP408", "only rollbacks run during a freeze; wait for it to end")
         if freeze else Rule("freeze", "pass", "no freeze window now"))
-    hold = model.hold
-    if hold is not None and (hold.env is None or hold.env == env.name):
+    hold = model.hold_in(env.name)
+    if hold is not None:
         add(Rule("hold", "fail", f"{req.model} is on hold since {hold.at.isoformat()}: {hold.reason}", "MP409",
                  f"after review: modelpromote hold {req.model} --clear"))
     else:
