@@ -59,7 +59,7 @@ def load_from_source(src: Source, *, check: bool = True) -> Loaded:
         with no_gc():
             manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        findings.extend(pydantic_findings(exc, src))
+        findings.extend(pydantic_findings(exc, src, data))
         return Loaded(src, None, findings, is_legacy)
 
     if check:
@@ -123,11 +123,29 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 _DATE_TYPES = ("date", "datetime", "timezone_aware", "date_from_datetime")
 
 
-def pydantic_findings(exc: ValidationError, src: Source) -> list[Finding]:
+def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:
+    """The part of a pydantic error location that names data (drops tags such as 'function-after[...]').
+
+    Decided by walking the document, not by the look of the names: a user's key may contain '['.
+    """
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and not part.endswith("]"):
+            out.append(part)  # a missing key is still part of the path; nothing lies below it
+            node = None
+    return tuple(out)
+
+
+def pydantic_findings(exc: ValidationError, src: Source, data: Any = None) -> list[Finding]:
+    data = src.data if data is None else data
     out: list[Finding] = []
     seen: set[tuple[PathKey, str]] = set()
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))  # drop union tags
+        loc = _data_path(err["loc"], data)
         etype = err["type"]
         where = format_path(loc)
         if (loc, etype) in seen:
