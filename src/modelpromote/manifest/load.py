@@ -123,6 +123,17 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 _DATE_TYPES = ("date", "datetime", "timezone_aware", "date_from_datetime")
 
 
+_MISSING = object()
+
+
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part, _MISSING)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _MISSING
+
+
 def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:
     """The part of a pydantic error location that names data (drops tags such as 'function-after[...]').
 
@@ -131,8 +142,9 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
-            node = node[part]
+        child = _child(node, part)
+        if child is not _MISSING:
+            node = child
             out.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and not part.endswith("]"):
             out.append(part)  # a missing key is still part of the path; nothing lies below it
