@@ -62,6 +62,8 @@ class Assignment:
         return isinstance(other, Assignment) and self._values() == other._values()
 
     def __hash__(self) -> int:
+        # In-process identity for sets and dict keys only.  Bucketing never uses hash(): it is
+        # salted per process (see bucketing.py).
         return hash(tuple(v for f, v in zip(_FIELDS, self._values(), strict=True) if f != "settings"))
 
     def __repr__(self) -> str:
