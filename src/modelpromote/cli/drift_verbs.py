@@ -14,7 +14,7 @@ import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK, Finding, InputError, ServiceError
 from .common import annotate, echo_json, handle_errors, json_option, main
-from .github_verbs import SHA_RE, github_options
+from .github_verbs import github_options
 
 # Deployments read per environment before giving up on finding the rest (newest first; the
 # search stops earlier once every model of the environment is found).
@@ -89,20 +89,11 @@ def drift(
     from ..policy.drift import DeploymentRecord, StatusError, compare, counts_as_deployed, expected, from_status, is_ours, latest_deployed
     from ..providers.files import append_step_summary, in_github_actions, set_outputs
     from ..providers.status_url import fetch_status, redact
-    from .github_verbs import _load, connect
+    from .github_verbs import connect, manifest_on
 
     gh = connect(repo, token, api_url)
-    ref = ref or gh.default_branch()
-    at = gh.branch_sha(ref) or (ref if SHA_RE.match(ref) else None)
-    if at is None:
-        raise InputError(Finding("MP825", f"no branch {ref!r} in {gh.s.repo}", hint="--ref takes a branch name or a commit SHA"))
-    text = gh.read_file(manifest_path, at)
-    if text is None:
-        raise InputError(
-            Finding("MP825", f"no {manifest_path} at {ref} in {gh.s.repo}", hint="check --ref and --manifest (a path in the repo)")
-        )
+    ref, _sha, _text, m = manifest_on(gh, manifest_path, ref, code="MP825")
     where = f"{manifest_path}@{ref}"
-    m = _load(text, where)
     if model is not None and m.model(model) is None:
         raise InputError(Finding("MP301", f"no model {model!r} in {where}"))
     if env_name is not None and m.env(env_name) is None:

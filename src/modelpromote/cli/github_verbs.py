@@ -72,6 +72,22 @@ def connect(repo: str | None, token: str | None, api_url: str | None) -> GitHub:
 
 
 
+def manifest_on(gh: GitHub, manifest_path: str, ref: str | None, *, code: str = "MP704") -> tuple[str, str, str, Manifest]:
+    """(ref, commit sha, text, validated manifest) of the manifest on ``ref`` (default: the default branch).
+
+    ``ref`` is a branch name or a full commit SHA.  Shared by every verb that decides from what
+    the repository holds rather than from a local file (pr, health --github, drift).
+    """
+    ref = ref or gh.default_branch()
+    sha = gh.branch_sha(ref) or (ref if SHA_RE.match(ref) else None)
+    if sha is None:
+        raise InputError(Finding(code, f"no branch {ref!r} in {gh.s.repo}", hint="pass a branch name or a commit SHA"))
+    text = gh.read_file(manifest_path, sha)
+    if text is None:
+        raise InputError(Finding(code, f"no {manifest_path} at {ref} in {gh.s.repo}", hint="pass --manifest PATH-IN-REPO"))
+    return ref, sha, text, _load(text, f"{manifest_path}@{ref}")
+
+
 def _load(text: str, where: str) -> Manifest:
     from ..manifest.load import load_text
 
@@ -247,14 +263,7 @@ def pr(
     if force and not reason:
         raise InputError(Finding("MP302", "--force needs --reason"))
     gh = connect(repo, token, api_url)
-    base_branch = base or gh.default_branch()
-    base_sha = gh.branch_sha(base_branch)
-    if base_sha is None:
-        raise InputError(Finding("MP704", f"no branch {base_branch!r} in {gh.s.repo}"))
-    base_text = gh.read_file(manifest_path, base_sha)
-    if base_text is None:
-        raise InputError(Finding("MP704", f"no {manifest_path} on {base_branch} in {gh.s.repo}", hint="pass --manifest PATH-IN-REPO"))
-    manifest = _load(base_text, manifest_path)
+    base_branch, base_sha, base_text, manifest = manifest_on(gh, manifest_path, base)
     now = parse_time(now_text)
     plan = plan_promotion(manifest, PromotionRequest(model, version, env, force=force, reason=reason, breaking=breaking), now)
     if not plan.allowed:

@@ -396,18 +396,11 @@ def _health_github(
     as_json: bool,
     gate_opts: tuple[str | None, str] = (None, "modelpromote/approval"),
 ) -> None:
-    from .github_verbs import BRANCH_RE, _load, connect
+    from .github_verbs import BRANCH_RE, connect, manifest_on
 
     gh = connect(repo, token, api_url)
-    base_branch = base or gh.default_branch()
-    base_sha = gh.branch_sha(base_branch)
-    if base_sha is None:
-        raise InputError(Finding("MP704", f"no branch {base_branch!r} in {gh.s.repo}"))
-    text = gh.read_file(manifest_path, base_sha)
-    if text is None:
-        raise InputError(Finding("MP825", f"no {manifest_path} on {base_branch} in {gh.s.repo}", hint="pass --manifest PATH-IN-REPO"))
+    base_branch, base_sha, text, m = manifest_on(gh, manifest_path, base, code="MP825")
     where = f"{manifest_path}@{base_branch}"
-    m = _load(text, where)
     check_filters(m, where, model, env_name)
     promote: dict[tuple[str, str], int] = {}
     pending: dict[tuple[str, str], tuple[int, str]] = {}
