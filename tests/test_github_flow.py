@@ -143,6 +143,13 @@ def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result
     changed = git.run("diff", "--numstat", main_before, head).decode().split()
     assert changed[2] == MANIFEST and len(changed) == 3
     assert int(changed[0]) >= 2 and int(changed[1]) == 1  # pointer line replaced; canary + log lines added
+    # The new promotions entry names this pull request: the audit trail leads to its approvals.
+    from modelpromote.manifest.load import load_text
+
+    on_branch = load_text(git.run("show", f"{head}:{MANIFEST}").decode(), MANIFEST).manifest
+    assert on_branch is not None
+    (entry,) = [p for p in on_branch.promotions if (p.model, p.env, p.to) == (MODEL, ENV, VERSION)]
+    assert entry.pr == number
 
     # Re-running opens nothing new and leaves the branch alone.
     again = as_json(run(cli, gh, "alice", "pr", MODEL, VERSION, "--to", ENV, "--json"))
@@ -268,3 +275,19 @@ def test_the_token_never_reaches_the_output(gh: GitHubEmulator, cli: Callable[..
     assert flag.exit_code == 3
     for result in (bad, down, flag):
         assert secret_token not in result.output and secret_token not in (result.stderr or "")
+
+
+def test_gate_refuses_a_log_entry_that_names_another_pull_request(gh: GitHubEmulator, cli: Callable[..., Result]) -> None:
+    """The entry's `pr:` is the audit link to the approvals; pointing it elsewhere is out of scope."""
+    out = as_json(run(cli, gh, "alice", "pr", MODEL, VERSION, "--to", ENV, "--json"))
+    number, branch = out["number"], out["branch"]
+    git = GitRepo(gh.git.path)
+    text = git.run("show", f"{gh.branch_sha(branch)}:{MANIFEST}").decode()
+    assert f"pr: {number}" in text
+    gh.push_file(branch, MANIFEST, text.replace(f"pr: {number}", "pr: 999"), login="alice")
+    approve(gh, "bob", number)
+    approve(gh, "carol", number)
+    gate = run(cli, gh, "alice", "gate", "--pr", str(number), "--json")
+    assert gate.exit_code == 1
+    scope = next(r for r in as_json(gate)["rules"] if r["rule"] == "scope")
+    assert scope["code"] == "MP713" and "#999" in scope["message"]

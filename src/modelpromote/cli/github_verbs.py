@@ -281,19 +281,30 @@ def pr(
     old_text = gh.read_file(manifest_path, old_sha) if old_sha else None
     at = _entry_time(old_text, model, env, version) or now
     who = by or f"@{gh.me()}"
-    new_text = apply_promotion(base_text, manifest_path, plan, at, who, reason)
-    rebuilt = not (old_sha and old_text == new_text and gh.parent(old_sha) == base_sha)
-    head_sha = old_sha or ""
-    if rebuilt:
-        message = f"Promote {model} in {env}: {plan.current or 'nothing'} -> {version}\n\n{reason or ''}".rstrip() + "\n"
-        head_sha = gh.commit_file(base_sha, manifest_path, new_text, message)
-        gh.set_branch(branch, head_sha)
-    diff = "".join(
-        difflib.unified_diff(base_text.splitlines(True), new_text.splitlines(True), f"a/{manifest_path}", f"b/{manifest_path}", n=1)
-    )
+    message = f"Promote {model} in {env}: {plan.current or 'nothing'} -> {version}\n\n{reason or ''}".rstrip() + "\n"
     title = f"Promote {model} to {version} in {env}" + (" (MAJOR)" if plan.major else "")
-    body = pr_body(plan, manifest, diff, _eval_section(eval_report, manifest, model, env))
-    info, created = gh.open_or_update_pr(branch, base_branch, title, body)
+    evals = _eval_section(eval_report, manifest, model, env)
+    # The log entry names its pull request (the audit trail: who approved it).  A new PR's number
+    # exists only once it is open, so the first run opens it, then rewrites the branch's one
+    # commit with the number, before anyone could have reviewed it.
+    existing = gh.find_open_pr(branch, base_branch)
+    number = existing.number if existing is not None else None
+    head_sha = old_sha or ""
+    rebuilt = False
+    for _ in range(2):  # at most: open the PR, then record its number
+        new_text = apply_promotion(base_text, manifest_path, plan, at, who, reason, number)
+        if not (head_sha and old_text == new_text and gh.parent(head_sha) == base_sha):
+            head_sha = gh.commit_file(base_sha, manifest_path, new_text, message)
+            gh.set_branch(branch, head_sha)
+            old_text, rebuilt = new_text, True
+        diff = "".join(
+            difflib.unified_diff(base_text.splitlines(True), new_text.splitlines(True), f"a/{manifest_path}", f"b/{manifest_path}", n=1)
+        )
+        info, _ = gh.open_or_update_pr(branch, base_branch, title, pr_body(plan, manifest, diff, evals))
+        if info.number == number:
+            break
+        number = info.number
+    created = existing is None
     mdl = manifest.model(model)
     owners = list(mdl.owners) if mdl is not None else []
     users, teams = reviewers_from(list(owners), gh.s.repo.split("/")[0])
@@ -406,9 +417,13 @@ def gate_checks(gh: GitHub, number: int, manifest_path: str, now: datetime, bot:
     else:
         entry = next(p for p in reversed(load_text(head_text, check=False).manifest.promotions) if p.to == version and p.env == env)  # type: ignore[union-attr]
         expected = apply_promotion(base_text, manifest_path, plan, at, entry.by, entry.reason, entry.pr)
-        scope_ok = expected == head_text
+        scope_ok = expected == head_text and entry.pr in (None, number)
         scope_msg = (
-            "the diff is exactly the plan's" if scope_ok else f"the manifest differs from what the plan writes ({model} {env} -> {version})"
+            "the diff is exactly the plan's"
+            if scope_ok
+            else f"the promotions entry names pull request #{entry.pr}, not #{number}"
+            if expected == head_text
+            else f"the manifest differs from what the plan writes ({model} {env} -> {version})"
         )
     extra.append(Check("scope", scope_ok, scope_msg, None if scope_ok else "MP713"))
     mdl = base_m.model(model)
