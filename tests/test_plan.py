@@ -79,6 +79,9 @@ def test_unknown_names_are_bad_input() -> None:
     assert failed(plan("alpha", "base-a-v9.9.9", "dev")) == {"version": "MP203"}
     assert failed(plan("alpha", "base-a-v1.1.0", "qa")) == {"ladder": "MP204"}
     assert failed(plan("alpha", "not a version", "dev")) == {"version": "MP201"}
+    # a refused plan still names what is live in the target (the header must not say "nothing")
+    live = manifest().model("alpha").environments.get("dev")  # type: ignore[union-attr]
+    assert live is not None and plan("alpha", "base-a-v9.9.9", "dev").current == live
 
 
 def test_status_rules() -> None:

@@ -140,7 +140,9 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
         add(Rule("ladder", "pass", f"{env.name} is on the ladder"))
 
     if model is None or env is None or vid is None:
-        return Plan(req, tuple(rules))
+        # Still say what is live there: the header of a refused plan must not claim "nothing".
+        live = model.environments.get(req.env) if model is not None else None
+        return Plan(req, tuple(rules), live)
 
     current = model.environments.get(env.name)
     in_canary = model.canary.get(env.name)
