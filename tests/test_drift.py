@@ -32,7 +32,7 @@ from modelpromote.policy.drift import (
 )
 from modelpromote.policy.export import compile_runtime
 from modelpromote.sandbox.emulator import GitHubEmulator
-from tests.contract.harness import EXAMPLE, MANIFEST, bare_repo_fixture, gh_fixture
+from tests.contract.harness import EXAMPLE, MANIFEST, bare_repo_fixture, cli_env, gh_fixture
 from tests.contract.openapi import check_exchange
 
 __all__ = ["bare_repo_fixture", "gh_fixture"]
@@ -65,16 +65,7 @@ def with_canary(weight: int) -> str:
 
 
 def env_for(gh: GitHubEmulator) -> dict[str, str]:
-    return {
-        "GITHUB_TOKEN": gh.token("alice"),
-        "GITHUB_API_URL": gh.url,
-        "GITHUB_REPOSITORY": "acme/models",
-        "GITHUB_ACTIONS": "",
-        "MODELPROMOTE_GITHUB_THROTTLE": "0",
-        "MODELPROMOTE_GITHUB_BACKOFF": "0.01",
-        "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
-        "MODELPROMOTE_GITHUB_RETRIES": "2",
-    }
+    return cli_env(gh, "alice", MODELPROMOTE_GITHUB_RETRIES="2")
 
 
 def deploy(cli: Callable[..., Result], gh: GitHubEmulator, before: str, after: str) -> None:

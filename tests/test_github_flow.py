@@ -21,7 +21,7 @@ from modelpromote.sandbox.emulator import GitHubEmulator
 from modelpromote.sandbox.faults import after, secondary, too_many
 from modelpromote.sandbox.gitrepo import GitRepo, init_bare
 from modelpromote.webhook import SIGNATURE_HEADER, verify_signature
-from tests.contract.harness import EXAMPLE, MANIFEST, TEAMS, USERS, client
+from tests.contract.harness import EXAMPLE, MANIFEST, TEAMS, USERS, cli_env, client
 from tests.contract.openapi import check_exchange
 
 MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
@@ -88,18 +88,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def run(cli: Callable[..., Result], gh: GitHubEmulator, login: str, *args: str, extra_env: dict[str, str] | None = None) -> Result:
-    env = {
-        "GITHUB_TOKEN": gh.token(login),
-        "GITHUB_API_URL": gh.url,
-        "GITHUB_REPOSITORY": "acme/models",
-        "GITHUB_ACTIONS": "",
-        "MODELPROMOTE_GITHUB_THROTTLE": "0",
-        "MODELPROMOTE_GITHUB_BACKOFF": "0.01",
-        "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
-        "MODELPROMOTE_WEBHOOK_SECRET": SECRET,
-        **(extra_env or {}),
-    }
-    return cli(*args, env=env)
+    return cli(*args, env=cli_env(gh, login, MODELPROMOTE_WEBHOOK_SECRET=SECRET, **(extra_env or {})))
 
 
 def as_json(result: Result) -> Any:

@@ -24,7 +24,7 @@ from modelpromote.manifest.load import load_text
 from modelpromote.sandbox import state as st
 from modelpromote.sandbox.emulator import GitHubEmulator, HttpError, Request, Response
 from modelpromote.sandbox.gitrepo import init_bare
-from tests.contract.harness import MANIFEST, TEAMS, USERS, client
+from tests.contract.harness import MANIFEST, TEAMS, USERS, cli_env, client
 from tests.contract.openapi import check_exchange
 from tests.test_health_change import UNVERIFIED, WITH_UNVERIFIED, _first, _rollback_to
 from tests.test_health_pr import AT, NEW, OLD, metrics
@@ -75,17 +75,7 @@ def metrics_file(tmp_path: Path) -> str:
 
 
 def env(gh: GitHubEmulator, login: str, bot: str = "") -> dict[str, str]:
-    return {
-        "GITHUB_TOKEN": gh.token(login),
-        "GITHUB_API_URL": gh.url,
-        "GITHUB_REPOSITORY": "acme/models",
-        "GITHUB_ACTIONS": "",
-        "MODELPROMOTE_BOT_LOGIN": bot,
-        "MODELPROMOTE_GITHUB_THROTTLE": "0",
-        "MODELPROMOTE_GITHUB_BACKOFF": "0.01",
-        "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
-        "MODELPROMOTE_GITHUB_RETRIES": "2",
-    }
+    return cli_env(gh, login, MODELPROMOTE_BOT_LOGIN=bot, MODELPROMOTE_GITHUB_RETRIES="2")
 
 
 def health(cli: Callable[..., Result], gh: GitHubEmulator, metrics_file: str, *args: str, login: str = "health-bot", bot: str = "") -> Any:

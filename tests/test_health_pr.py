@@ -17,7 +17,7 @@ from click.testing import Result
 from modelpromote.manifest.load import load_text
 from modelpromote.sandbox.emulator import GitHubEmulator
 from modelpromote.sandbox.gitrepo import init_bare
-from tests.contract.harness import MANIFEST, TEAMS, USERS, client
+from tests.contract.harness import MANIFEST, TEAMS, USERS, cli_env, client
 from tests.contract.openapi import check_exchange
 
 ROOT = Path(__file__).resolve().parent
@@ -74,16 +74,7 @@ def metrics_file(tmp_path: Path) -> str:
 
 
 def health(cli: Callable[..., Result], gh: GitHubEmulator, metrics_file: str, *args: str, login: str = "alice") -> Result:
-    env = {
-        "GITHUB_TOKEN": gh.token(login),
-        "GITHUB_API_URL": gh.url,
-        "GITHUB_REPOSITORY": "acme/models",
-        "GITHUB_ACTIONS": "",
-        "MODELPROMOTE_GITHUB_THROTTLE": "0",
-        "MODELPROMOTE_GITHUB_BACKOFF": "0.01",
-        "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
-        "MODELPROMOTE_GITHUB_RETRIES": "2",
-    }
+    env = cli_env(gh, login, MODELPROMOTE_GITHUB_RETRIES="2")
     return cli("health", "--github", "--metrics-json", metrics_file, "--at", AT, "--json", *args, env=env)
 
 

@@ -44,3 +44,17 @@ def client(gh: GitHubEmulator, login: str, **kwargs: Any) -> Any:
     kwargs.setdefault("seconds_between_requests", None)  # PyGithub's politeness throttle: needless against the emulator
     kwargs.setdefault("seconds_between_writes", None)
     return github.Github(base_url=gh.url, auth=github.Auth.Token(gh.token(login)), **kwargs)
+
+
+def cli_env(gh: GitHubEmulator, login: str, **extra: str) -> dict[str, str]:
+    """Environment for a CLI verb talking to the emulator as ``login``: fast retries, no throttling."""
+    return {
+        "GITHUB_TOKEN": gh.token(login),
+        "GITHUB_API_URL": gh.url,
+        "GITHUB_REPOSITORY": "acme/models",
+        "GITHUB_ACTIONS": "",
+        "MODELPROMOTE_GITHUB_THROTTLE": "0",
+        "MODELPROMOTE_GITHUB_BACKOFF": "0.01",
+        "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
+        **extra,
+    }
