@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..manifest.query import cells
 from ..manifest.schema import Manifest, Policies, parse_duration
 from ..policy.history import last_is_rollback
 from .eval.stats import wilson
@@ -298,51 +299,46 @@ def targets(
     prs = open_prs or {}
     found: list[Target] = []
     skipped: list[Skipped] = []
-    for mod in m.models:
-        if model is not None and mod.name != model:
+    for mod, e in cells(m, model, env):
+        ref = mod.environments.get(e.name)
+        if ref is None:
             continue
-        for e in m.environments:
-            if env is not None and e.name != env:
-                continue
-            ref = mod.environments.get(e.name)
-            if ref is None:
-                continue
-            hold = mod.hold_in(e.name)
-            held = hold.reason if hold is not None else None
-            pr = prs.get((mod.name, e.name))
-            canary = mod.canary.get(e.name)
-            if canary is not None:
-                steps = tuple(e.canary.steps) if e.canary is not None else (100,)
-                interval = parse_duration(e.canary.interval) if e.canary is not None else None
-                since = canary.updated_at or canary.started_at
-                found.append(
-                    Target(
-                        mod.name,
-                        e.name,
-                        "canary",
-                        ref,
-                        canary.baseline,
-                        canary.weight,
-                        since,
-                        steps=steps,
-                        interval=interval,
-                        held=held,
-                        open_pr=pr,
-                        restore=_restore(m, mod.name, e.name),
-                        started_at=canary.started_at,
-                    )
+        hold = mod.hold_in(e.name)
+        held = hold.reason if hold is not None else None
+        pr = prs.get((mod.name, e.name))
+        canary = mod.canary.get(e.name)
+        if canary is not None:
+            steps = tuple(e.canary.steps) if e.canary is not None else (100,)
+            interval = parse_duration(e.canary.interval) if e.canary is not None else None
+            since = canary.updated_at or canary.started_at
+            found.append(
+                Target(
+                    mod.name,
+                    e.name,
+                    "canary",
+                    ref,
+                    canary.baseline,
+                    canary.weight,
+                    since,
+                    steps=steps,
+                    interval=interval,
+                    held=held,
+                    open_pr=pr,
+                    restore=_restore(m, mod.name, e.name),
+                    started_at=canary.started_at,
                 )
-                continue
-            last = next((p for p in reversed(m.promotions) if p.model == mod.name and p.env == e.name), None)
-            if last is None or last.to != ref or now - last.at > watch or last.at > now:
-                continue
-            if last_is_rollback(m, mod.name, e.name):
-                skipped.append(Skipped(mod.name, e.name, ref, "put live by a rollback; health never rolls back a rollback"))
-            elif last.from_ is None:
-                skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
-            else:
-                restore = _restore(m, mod.name, e.name)
-                found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
+            )
+            continue
+        last = next((p for p in reversed(m.promotions) if p.model == mod.name and p.env == e.name), None)
+        if last is None or last.to != ref or now - last.at > watch or last.at > now:
+            continue
+        if last_is_rollback(m, mod.name, e.name):
+            skipped.append(Skipped(mod.name, e.name, ref, "put live by a rollback; health never rolls back a rollback"))
+        elif last.from_ is None:
+            skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
+        else:
+            restore = _restore(m, mod.name, e.name)
+            found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
     return found, skipped
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from ..versions import VersionError, parse_version
-from .schema import Manifest, Promotion
+from .schema import Environment, Manifest, Model, Promotion
 
 
 @dataclass(frozen=True)
@@ -35,31 +36,35 @@ def last_promotion(m: Manifest, model: str, env: str, to: str | None = None) -> 
     return None
 
 
+def cells(m: Manifest, model: str | None = None, env: str | None = None) -> Iterator[tuple[Model, Environment]]:
+    """Every (model, environment) pair, ladder order, optionally narrowed to one model and/or env."""
+    for mod in m.models:
+        if model is None or mod.name == model:
+            for e in m.environments:
+                if env is None or e.name == env:
+                    yield mod, e
+
+
 def live_rows(m: Manifest, model: str | None = None, env: str | None = None) -> list[LiveRow]:
     status = {v.version: v.status for v in m.version_history}
     rows: list[LiveRow] = []
-    for mod in m.models:
-        if model is not None and mod.name != model:
-            continue
-        for e in m.environments:
-            if env is not None and e.name != env:
-                continue
-            ref = mod.environments.get(e.name)
-            st = None
-            if ref is not None:
-                try:
-                    st = status.get(parse_version(ref).model_version)
-                except VersionError:
-                    st = None
-            promo = last_promotion(m, mod.name, e.name, ref) if ref else None
-            canary = mod.canary.get(e.name)
-            exp = mod.experiments.get(e.name)
-            rollout = None
-            if canary is not None:
-                rollout = f"canary {canary.weight}% (rest on {canary.baseline})"
-            elif exp is not None:
-                rollout = f"A/B {exp.weight}% (rest on {exp.control})"
-            hold_in = mod.hold_in(e.name)
-            hold = hold_in.reason if hold_in is not None else None
-            rows.append(LiveRow(mod.name, e.name, ref, st, promo.at if promo else None, rollout, canary.weight if canary else None, hold))
+    for mod, e in cells(m, model, env):
+        ref = mod.environments.get(e.name)
+        st = None
+        if ref is not None:
+            try:
+                st = status.get(parse_version(ref).model_version)
+            except VersionError:
+                st = None
+        promo = last_promotion(m, mod.name, e.name, ref) if ref else None
+        canary = mod.canary.get(e.name)
+        exp = mod.experiments.get(e.name)
+        rollout = None
+        if canary is not None:
+            rollout = f"canary {canary.weight}% (rest on {canary.baseline})"
+        elif exp is not None:
+            rollout = f"A/B {exp.weight}% (rest on {exp.control})"
+        hold_in = mod.hold_in(e.name)
+        hold = hold_in.reason if hold_in is not None else None
+        rows.append(LiveRow(mod.name, e.name, ref, st, promo.at if promo else None, rollout, canary.weight if canary else None, hold))
     return rows

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from ..manifest.query import cells
 from ..manifest.schema import Manifest
 from .deploy import PAYLOAD_KIND
 
@@ -83,17 +84,15 @@ class DeploymentRecord:
 def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -> dict[tuple[str, str], Live]:
     """What should be live per (model, env), canaries with their weight."""
     out: dict[tuple[str, str], Live] = {}
-    for mod in m.models:
-        if model is not None and mod.name != model:
+    for mod, e in cells(m, model, env):
+        version = mod.environments.get(e.name)
+        if version is None:
             continue
-        for e, version in mod.environments.items():
-            if env is not None and e != env:
-                continue
-            c = mod.canary.get(e)
-            if c is not None:
-                out[(mod.name, e)] = Live(mod.name, e, version, "canary", c.weight, c.baseline)
-            else:
-                out[(mod.name, e)] = Live(mod.name, e, version)
+        c = mod.canary.get(e.name)
+        if c is not None:
+            out[(mod.name, e.name)] = Live(mod.name, e.name, version, "canary", c.weight, c.baseline)
+        else:
+            out[(mod.name, e.name)] = Live(mod.name, e.name, version)
     return out
 
 
