@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from modelpromote.manifest import edit
+from modelpromote.manifest import changes as ch
+from modelpromote.manifest import yaml_splice as ys
+from modelpromote.manifest.verify import blob_sha, verify_edit
 from modelpromote.manifest.load import load_text
 from modelpromote.manifest.source import parse
 
@@ -34,9 +36,7 @@ def valid(text: str) -> None:
 
 
 def test_promotion_changes_the_pointer_and_adds_one_log_line() -> None:
-    src = parse(MANIFEST, "m")
-    new = edit.splice(MANIFEST, edit.promotion_edits(src, "beta", "staging", "base-b-v2.1.0", current="base-b-v2.0.0",
-                                                     canary_weight=None, now=NOW, by="@me", reason="soaked"))
+    new = ch.apply(MANIFEST, "m", [ch.Promote("beta", "staging", "base-b-v2.1.0", "base-b-v2.0.0", NOW, "@me", "soaked")])
     removed, added = changed(MANIFEST, new)
     assert removed == ["      staging: base-b-v2.0.0"]
     assert added == [
@@ -48,7 +48,7 @@ def test_promotion_changes_the_pointer_and_adds_one_log_line() -> None:
 
 def test_the_articles_sed_bug_does_not_happen() -> None:
     """`sed -i "s/staging:.*/.../"` rewrote every model's staging line; ours touches one model's."""
-    new = edit.apply_promotion(MANIFEST, "m", _plan("alpha", "base-a-v1.2.0-rc.1", "staging", current="base-a-v1.1.0"), NOW, None, None)
+    new = ch.apply(MANIFEST, "m", [ch.Promote("alpha", "staging", "base-a-v1.2.0-rc.1", "base-a-v1.1.0", NOW, None, None)])
     assert "      staging: base-b-v2.0.0\n" in new  # beta's staging line untouched
     removed, added = changed(MANIFEST, new)
     assert removed == ["      staging: base-a-v1.1.0"]
@@ -56,16 +56,14 @@ def test_the_articles_sed_bug_does_not_happen() -> None:
 
 
 def test_inline_comments_quoting_and_blank_lines_survive() -> None:
-    new = edit.splice(MANIFEST, edit.pointer_edits(parse(MANIFEST, "m"), "alpha", "dev", "base-a-v1.2.0-rc.1"))
+    new = ys.splice(MANIFEST, ch.pointer_edits(parse(MANIFEST, "m"), "alpha", "dev", "base-a-v1.2.0-rc.1"))
     assert "      dev: base-a-v1.2.0-rc.1     # newest\n" in new
     assert "    owners: ['@acme/alpha']   # single-quoted on purpose\n" in new
     assert new.replace("base-a-v1.2.0-rc.1     # newest", "base-a-v1.1.0     # newest") == MANIFEST
 
 
 def test_canary_promotion_writes_canary_state_on_the_model() -> None:
-    src = parse(MANIFEST, "m")
-    new = edit.splice(MANIFEST, edit.promotion_edits(src, "alpha", "production", "base-a-v1.1.0", current="base-a-v1.0.0",
-                                                     canary_weight=5, now=NOW, by=None, reason=None))
+    new = ch.apply(MANIFEST, "m", [ch.Promote("alpha", "production", "base-a-v1.1.0", "base-a-v1.0.0", NOW, None, None, canary_weight=5)])
     removed, added = changed(MANIFEST, new)
     assert removed == ["      production: base-a-v1.0.0"]
     assert added[:3] == [
@@ -76,36 +74,32 @@ def test_canary_promotion_writes_canary_state_on_the_model() -> None:
     assert added[3].endswith("kind: canary}")
     valid(new)
     # health advances it, then completes it: the canary lines go, a `complete` entry is logged
-    adv = edit.advance_canary(new, "m", "alpha", "production", weight=25, step=1, now=NOW)
+    adv = ch.apply(new, "m", [ch.CanaryStep("alpha", "production", 25, 1, NOW)])
     r2, a2 = changed(new, adv)
     assert len(r2) == 1 and len(a2) == 1 and "weight: 25, step: 1" in a2[0] and "updated_at" in a2[0]
-    done = edit.complete_canary(adv, "m", "alpha", "production", now=NOW, by="health")
+    done = ch.apply(adv, "m", [ch.CompleteCanary("alpha", "production", NOW, "health")])
     r3, a3 = changed(adv, done)
     assert r3 == ["    canary:", a2[0]] and len(a3) == 1 and "kind: complete" in a3[0]
     valid(done)
 
 
 def test_rollback_clears_canary_sets_hold_and_logs_kind_rollback() -> None:
-    src = parse(MANIFEST, "m")
-    mid = edit.splice(MANIFEST, edit.promotion_edits(src, "alpha", "production", "base-a-v1.1.0", current="base-a-v1.0.0",
-                                                     canary_weight=5, now=NOW, by=None, reason=None))
-    src2 = parse(mid, "m")
-    back = edit.splice(mid, edit.rollback_edits(src2, "alpha", "production", current="base-a-v1.1.0", target="base-a-v1.0.0",
-                                                now=NOW, by="@oncall", reason="errors"))
+    mid = ch.apply(MANIFEST, "m", [ch.Promote("alpha", "production", "base-a-v1.1.0", "base-a-v1.0.0", NOW, None, None, canary_weight=5)])
+    back = ch.apply(mid, "m", [ch.Rollback("alpha", "production", "base-a-v1.1.0", "base-a-v1.0.0", NOW, "@oncall", "errors")])
     removed, added = changed(mid, back)
     assert "      production: base-a-v1.1.0" in removed and "    canary:" in removed
     assert "      production: base-a-v1.0.0" in added
     assert any("kind: rollback" in x for x in added)
     assert any(x.startswith("    hold: {reason: ") for x in added)
     valid(back)
-    cleared = edit.clear_hold(back, "m", "alpha")
+    cleared = ch.apply(back, "m", [ch.ClearHold("alpha")])
     r, a = changed(back, cleared)
     assert a == [] and len(r) == 1 and r[0].startswith("    hold:")
 
 
 def test_empty_list_becomes_a_block_list_keeping_its_comment() -> None:
     text = MANIFEST.replace("failures: []\n", "failures: []   # none yet\n")
-    new = edit.append_failure(text, "m", "alpha", "base-a-v1.1.0", "production", gate="eval", now=NOW, report="https://ci/1")
+    new = ch.apply(text, "m", [ch.RecordFailure("alpha", "base-a-v1.1.0", "production", "eval", NOW, report="https://ci/1")])
     removed, added = changed(text, new)
     assert removed == ["failures: []   # none yet"]
     assert added == ["failures:   # none yet",
@@ -120,8 +114,8 @@ def test_block_style_log_entries_get_a_block_style_entry() -> None:
     text = text.replace("promotions:\n  - {model: alpha, env: production, from: null, to: base-a-v1.0.0, at: \"2026-04-01T00:00:00Z\", by: \"@ops\"}\n",
                         "promotions:\n  - model: alpha\n    env: production\n    from: null\n    to: base-a-v1.0.0\n    at: \"2026-04-01T00:00:00Z\"\n")
     valid(text)
-    new = edit.splice(text, edit.append_log(parse(text, "m"), "promotions",
-                                            edit.promotion_entry("alpha", "dev", "base-a-v1.1.0", "base-a-v1.2.0-rc.1", NOW, None, None)))
+    new = ys.splice(text, ch.append_log(parse(text, "m"), "promotions",
+                                        ch.promotion_entry("alpha", "dev", "base-a-v1.1.0", "base-a-v1.2.0-rc.1", NOW, None, None)))
     _, added = changed(text, new)
     assert added[0] == "  - model: alpha" and added[1] == "    env: dev"
     valid(new)
@@ -129,44 +123,42 @@ def test_block_style_log_entries_get_a_block_style_entry() -> None:
 
 def test_crlf_files_stay_crlf() -> None:
     text = MANIFEST.replace("\n", "\r\n")
-    new = edit.splice(text, edit.promotion_edits(parse(text, "m"), "alpha", "production", "base-a-v1.1.0", current="base-a-v1.0.0",
-                                                 canary_weight=5, now=NOW, by=None, reason=None))
+    new = ch.apply(text, "m", [ch.Promote("alpha", "production", "base-a-v1.1.0", "base-a-v1.0.0", NOW, None, None, canary_weight=5)])
     assert "\n" not in new.replace("\r\n", "")
     valid(new)
 
 
 def test_flow_mapping_gets_a_key_and_loses_one() -> None:
     src = parse(MANIFEST, "m")
-    i = edit.model_index(src, "beta")
-    new = edit.splice(MANIFEST, edit.set_value(src, ("models", i, "config", "production", "temperature"), "0.2"))
+    i = ch.model_index(src, "beta")
+    new = ys.splice(MANIFEST, ys.set_value(src, ("models", i, "config", "production", "temperature"), "0.2"))
     assert "      production: {max_tokens: 512, temperature: 0.2}\n" in new
-    back = edit.splice(new, edit.remove_key(parse(new, "m"), ("models", i, "config", "production", "temperature")))
+    back = ys.splice(new, ys.remove_key(parse(new, "m"), ("models", i, "config", "production", "temperature")))
     assert back == MANIFEST
 
 
 def test_release_inserts_among_its_base_newest_first() -> None:
     entry = {"version": "base-b-v2.2.0-rc.1", "base_model": "base-b", "status": "release_candidate", "changelog": "x"}
-    new = edit.add_version(MANIFEST, "m", entry)
+    new = ch.apply(MANIFEST, "m", [ch.AddVersion(entry)])
     _, added = changed(MANIFEST, new)
     assert added[0] == "  - version: base-b-v2.2.0-rc.1"
     assert new.index("base-b-v2.2.0-rc.1") < new.index("version: base-b-v2.1.0") and new.index("base-b-v2.2.0-rc.1") > new.index(
         "version: base-a-v1.0.0"
     )
     valid(new)
-    assert edit.set_status(MANIFEST, "m", "base-b-v1.0.0", "retired").count("status: retired") == 1
+    assert ch.apply(MANIFEST, "m", [ch.SetStatus("base-b-v1.0.0", "retired")]).count("status: retired") == 1
 
 
 def test_fast_verify_agrees_with_a_full_reload() -> None:
     loaded = load_text(MANIFEST, "m")
     src = loaded.source
-    edits = edit.promotion_edits(src, "alpha", "production", "base-a-v1.1.0", current="base-a-v1.0.0", canary_weight=5,
-                                 now=NOW, by=None, reason=None)
-    new = edit.splice(MANIFEST, edits)
-    fast = edit.verify_edit(loaded, new, edits)
+    edits = ch.edits(src, [ch.Promote("alpha", "production", "base-a-v1.1.0", "base-a-v1.0.0", NOW, None, None, canary_weight=5)])
+    new = ys.splice(MANIFEST, edits)
+    fast = verify_edit(loaded, new, edits)
     assert fast.ok and fast.manifest == load_text(new, "m").manifest
     # an edit that breaks the manifest is caught (pointer to a version that does not exist)
-    bad = edit.pointer_edits(src, "alpha", "dev", "base-a-v7.0.0")
-    after = edit.verify_edit(loaded, edit.splice(MANIFEST, bad), bad)
+    bad = ch.pointer_edits(src, "alpha", "dev", "base-a-v7.0.0")
+    after = verify_edit(loaded, ys.splice(MANIFEST, bad), bad)
     assert not after.ok and after.findings[0].code == "MP203" and after.findings[0].line is not None
 
 
@@ -176,7 +168,7 @@ def test_blob_sha_matches_git(tmp_path: Path) -> None:
     p = tmp_path / "f"
     p.write_bytes(MANIFEST.encode())
     out = subprocess.run(["git", "hash-object", str(p)], capture_output=True, text=True, check=True).stdout.strip()
-    assert edit.blob_sha(MANIFEST.encode()) == out
+    assert blob_sha(MANIFEST.encode()) == out
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -188,8 +180,7 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _promote(text: str, model: str, env: str, version: str, current: str) -> str:
-    return edit.splice(text, edit.promotion_edits(parse(text, "m"), model, env, version, current=current, canary_weight=None,
-                                                  now=datetime(2026, 5, 10, tzinfo=timezone.utc), by="@ci", reason=None))
+    return ch.apply(text, "m", [ch.Promote(model, env, version, current, datetime(2026, 5, 10, tzinfo=timezone.utc), "@ci", None)])
 
 
 @pytest.mark.parametrize("adjacent", [False, True])
@@ -226,14 +217,8 @@ def test_promotions_of_two_models_on_two_branches_merge_cleanly(tmp_path: Path, 
 
 def test_log_position_groups_by_model() -> None:
     entries = [{"model": "a"}, {"model": "c"}, {"model": "a"}, {"model": "e"}]
-    assert edit.log_position(entries, "a") == 3
-    assert edit.log_position(entries, "c") == 2
-    assert edit.log_position(entries, "d") == 2  # after the closest name before it
-    assert edit.log_position(entries, "0") == 0
-    assert edit.log_position([], "x") == 0
-
-
-def _plan(model: str, version: str, env: str, current: str):  # type: ignore[no-untyped-def]
-    from modelpromote.policy.plan import Plan, PromotionRequest
-
-    return Plan(PromotionRequest(model, version, env), (), current)
+    assert ch.log_position(entries, "a") == 3
+    assert ch.log_position(entries, "c") == 2
+    assert ch.log_position(entries, "d") == 2  # after the closest name before it
+    assert ch.log_position(entries, "0") == 0
+    assert ch.log_position([], "x") == 0

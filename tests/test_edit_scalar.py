@@ -6,7 +6,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from modelpromote.manifest.edit import flow_mapping, yaml_scalar
+from modelpromote.manifest.yaml_splice import flow_mapping, yaml_scalar
 from modelpromote.manifest.source import parse
 
 

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modelpromote.errors import InputError
-from modelpromote.gates.eval import EvalResults, Metric, Rule, decide, parse_expression, report_markdown
+from modelpromote.gates.eval import EvalResults, Metric, Rule, decide, parse_expression
+from modelpromote.report.eval import report_markdown
 from modelpromote.gates.eval.thresholds import ThresholdError
 
 DATA = Path(__file__).parent / "data" / "eval"

@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelpromote.cli import main
-from modelpromote.manifest import edit
+from modelpromote.manifest import changes as ch
 from modelpromote.policy.approval import Review
-from modelpromote.policy.health_change import HealthChange, differences, gate, parse_branch, verify
-from modelpromote.policy.rollback import RollbackPlan
+from modelpromote.naming import parse_branch
+from modelpromote.policy.health_change import HealthChange, differences, gate, verify
 from tests.test_health_pr import AT, NEW, OLD, REGISTRY, metrics
 
 PATH = "models/manifest.yaml"
@@ -100,11 +100,10 @@ def test_a_later_health_run_with_its_own_time_is_verified_too() -> None:
 
 
 def _rollback_to(target: str, base: str = BASE, *, failure: bool = True, hold: bool = True) -> str:
-    plan = RollbackPlan("erroring-bot", "production", NEW, target, "explicit", True)
-    text = edit.apply_rollback(base, PATH, plan, NOW, "modelpromote health", "critical metric(s) failed: error_rate", hold=hold)
+    why = "critical metric(s) failed: error_rate"
+    text = ch.apply(base, PATH, [ch.Rollback("erroring-bot", "production", NEW, target, NOW, "modelpromote health", why, hold=hold)])
     if failure:
-        text = edit.append_failure(text, PATH, "erroring-bot", NEW, "production", gate="health", now=NOW,
-                                   reason="critical metric(s) failed: error_rate")
+        text = ch.apply(text, PATH, [ch.RecordFailure("erroring-bot", NEW, "production", "health", NOW, reason=why)])
     return text
 
 
@@ -150,16 +149,16 @@ ROLLBACK_CASES = [
 
 CANARY_CASES = [
     ("jumps 5 -> 100", f"canary/support-bot/production/{NEW}-to-100",
-     edit.complete_canary(BASE, PATH, "support-bot", "production", now=NOW, by="modelpromote health", reason="canary healthy at every step"),
+     ch.apply(BASE, PATH, [ch.CompleteCanary("support-bot", "production", NOW, "modelpromote health", "canary healthy at every step")]),
      BASE, "MP716", ["its next step is 25%, not 100%"]),
     ("names 25 but completes", CANARY,
-     edit.complete_canary(BASE, PATH, "support-bot", "production", now=NOW, by="modelpromote health", reason="canary healthy at every step"),
+     ch.apply(BASE, PATH, [ch.CompleteCanary("support-bot", "production", NOW, "modelpromote health", "canary healthy at every step")]),
      BASE, "MP717", ["no canary step time"]),
     ("names 25 but writes 50", CANARY,
-     edit.advance_canary(BASE, PATH, "support-bot", "production", weight=50, step=2, now=NOW), BASE, "MP717",
+     ch.apply(BASE, PATH, [ch.CanaryStep("support-bot", "production", 50, 2, NOW)]), BASE, "MP717",
      ["models[support-bot].canary.production.weight: expected 25, found 50"]),
     ("changes the pointer too", CANARY,
-     _first(edit.advance_canary(WITH_UNVERIFIED, PATH, "support-bot", "production", weight=25, step=1, now=NOW),
+     _first(ch.apply(WITH_UNVERIFIED, PATH, [ch.CanaryStep("support-bot", "production", 25, 1, NOW)]),
             f"      production: {NEW}\n", f"      production: {UNVERIFIED}\n"), WITH_UNVERIFIED, "MP717",
      [f"models[support-bot].environments.production: expected '{NEW}', found '{UNVERIFIED}'"]),
     ("before the interval passed", CANARY, retimed(health_output("support-bot"), "2026-06-01T10:20:00Z"), BASE, "MP719",
@@ -195,8 +194,9 @@ def test_parse_branch() -> None:
     assert parse_branch(CANARY) is not None and parse_branch(CANARY).weight == 25  # type: ignore[union-attr]
     b = parse_branch(ROLLBACK)
     assert b is not None and (b.kind, b.model, b.env, b.version, b.weight) == ("rollback", "erroring-bot", "production", NEW, None)
-    for bad in ("rollback/x", "canary/a/b/v1-to-", "promote/a/b/c", "rollback/A/b/c", f"canary/a/b/{NEW}-to-1000"):
+    for bad in ("rollback/x", "canary/a/b/v1-to-", "rollback/A/b/c", f"canary/a/b/{NEW}-to-1000", f"{ROLLBACK}\n"):
         assert parse_branch(bad) is None
+    assert "MP716" in failing("promote/a/b/c", health_output("erroring-bot"))  # a promotion branch is no health branch
 
 
 # -- the gate around it ------------------------------------------------------------------------

@@ -8,19 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelpromote.gates.health import (
-    METRICS,
-    SEVERITY,
-    Observation,
-    Rules,
-    Target,
-    apply_decision,
-    decide,
-    judge,
-    next_weight,
-    one_sided,
-    targets,
-)
+from modelpromote.gates.health import METRICS, SEVERITY, Decision, Observation, Rules, decide, judge, one_sided
+from modelpromote.manifest import changes as ch
+from modelpromote.policy.watch import Target, next_weight, targets
 from modelpromote.manifest.load import load_text
 from modelpromote.manifest.schema import Policies
 
@@ -313,7 +303,7 @@ def _changed_lines(a: str, b: str) -> set[str]:
 
 
 def test_advance_rewrites_only_the_canary_state() -> None:
-    new = apply_decision(CANARY_TEXT, "m.yaml", _decision_for(CANARY_TEXT, healthy()), NOW)
+    new = apply_decision(CANARY_TEXT, _decision_for(CANARY_TEXT, healthy()))
     assert load_text(new).ok
     assert _changed_lines(CANARY_TEXT, new) == {
         "      production: {baseline: claude-3-5-sonnet-v1.2.3, weight: 25, step: 1, started_at: \"2026-06-01T10:00:00Z\","
@@ -324,7 +314,7 @@ def test_advance_rewrites_only_the_canary_state() -> None:
 
 def test_rollback_restores_records_and_holds() -> None:
     bad = with_(healthy(), error_rate=Observation.rate(300, 6000))
-    new = apply_decision(CANARY_TEXT, "m.yaml", _decision_for(CANARY_TEXT, bad), NOW)
+    new = apply_decision(CANARY_TEXT, _decision_for(CANARY_TEXT, bad))
     loaded = load_text(new)
     assert loaded.ok, loaded.findings
     m = loaded.manifest
@@ -346,4 +336,8 @@ def test_hold_changes_nothing() -> None:
     few = {k: Observation(v.value, 30, None if v.events is None else 0) for k, v in healthy().items()}
     d = _decision_for(CANARY_TEXT, few)
     assert d.action == "HOLD"
-    assert apply_decision(CANARY_TEXT, "m.yaml", d, NOW) == CANARY_TEXT
+    assert apply_decision(CANARY_TEXT, d) == CANARY_TEXT
+
+
+def apply_decision(text: str, d: Decision) -> str:
+    return ch.apply(text, "m.yaml", d.changes(NOW))

@@ -19,7 +19,7 @@ import github
 import pytest
 from click.testing import Result
 
-from modelpromote.manifest import edit
+from modelpromote.manifest import changes as ch
 from modelpromote.manifest.load import load_text
 from modelpromote.sandbox import state as st
 from modelpromote.sandbox.emulator import GitHubEmulator, HttpError, Request, Response
@@ -281,14 +281,14 @@ def test_a_rollback_branch_that_changes_another_file_fails(gh: ProtectedEmulator
 
 
 def test_canary_branches_that_jump_or_move_the_pointer_fail(gh: ProtectedEmulator, cli: Callable[..., Result]) -> None:
-    jump = edit.complete_canary(WITH_UNVERIFIED, MANIFEST, "support-bot", "production", now=_at(), by="modelpromote health",
-                                reason="canary healthy at every step")
+    jump = ch.apply(WITH_UNVERIFIED, MANIFEST, [ch.CompleteCanary("support-bot", "production", _at(), "modelpromote health",
+                                                                  reason="canary healthy at every step")])
     number = open_pr(gh, f"canary/support-bot/production/{NEW}-to-100", jump)
     code, out = gate(cli, gh, number)
     assert code == 1 and codes(out) == {"MP716"}
     assert "its next step is 25%, not 100%" in rules(out)["health-branch"]["message"]
 
-    step = edit.advance_canary(WITH_UNVERIFIED, MANIFEST, "support-bot", "production", weight=25, step=1, now=_at())
+    step = ch.apply(WITH_UNVERIFIED, MANIFEST, [ch.CanaryStep("support-bot", "production", 25, 1, _at())])
     moved = _first(step, f"      production: {NEW}\n", f"      production: {UNVERIFIED}\n")
     number = open_pr(gh, CANARY, moved)
     code, out = gate(cli, gh, number)
@@ -299,7 +299,7 @@ def test_canary_branches_that_jump_or_move_the_pointer_fail(gh: ProtectedEmulato
 def test_an_exact_change_by_someone_else_needs_the_usual_approvals_when_a_bot_is_set(
     gh: ProtectedEmulator, cli: Callable[..., Result]
 ) -> None:
-    step = edit.advance_canary(WITH_UNVERIFIED, MANIFEST, "support-bot", "production", weight=25, step=1, now=_at())
+    step = ch.apply(WITH_UNVERIFIED, MANIFEST, [ch.CanaryStep("support-bot", "production", 25, 1, _at())])
     number = open_pr(gh, CANARY, step, login="mallory")
     # Without a configured bot the exact change is enough (the trust model docs/github.md states).
     code, out = gate(cli, gh, number)

@@ -169,9 +169,10 @@ class _Gate:
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             return  # interrupted, internal or usage error, nothing collected: pytest's own code stands
         from .errors import ModelpromoteError
-        from .gates.eval import decide, report_markdown
+        from .gates.eval import decide
         from .gates.eval.formats.common import metrics_from_cases
         from .gates.eval.model import EvalResults
+        from .report.eval import report_markdown
 
         cases = tuple(state.cases.values())
         t = state.target
@@ -205,7 +206,7 @@ class _Gate:
             tr.write_line("the gate was not evaluated (the run did not finish normally)", yellow=True)
             return
         from .cli.eval_verbs import fail_command
-        from .gates.eval import report_text
+        from .report.eval import report_text
 
         status = state.report.status
         tr.write_line(report_text(state.report), green=status == "PASS", red=status == "FAIL", yellow=status == "INCONCLUSIVE")

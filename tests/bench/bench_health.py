@@ -12,7 +12,8 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from modelpromote.gates.health import Observation, Rules, Target, decide
+from modelpromote.gates.health import Observation, Rules, decide
+from modelpromote.policy.watch import Target
 from modelpromote.manifest.schema import Policies
 
 from ..prom.openmetrics import Traffic, openmetrics

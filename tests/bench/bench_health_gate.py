@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from modelpromote.gates.health import Decision, apply_decision, targets
-from modelpromote.manifest import edit
+from modelpromote.gates.health import Decision
+from modelpromote.manifest import changes as ch
 from modelpromote.manifest.load import load_text
 from modelpromote.policy.health_change import HealthChange, verify
+from modelpromote.policy.watch import targets
 
 from ._util import Row, median_call
 from .gen_manifest import generate
@@ -30,11 +31,11 @@ def _fixture(models: int, versions: int) -> tuple[str, str, str]:
     assert mod is not None
     live = mod.environments["production"]
     baseline = next(v for v in mod.fallbacks if v != live)
-    base = edit.set_canary(text, PATH, "model-0000", "production", baseline=baseline, weight=5, step=0, started_at=START)
+    base = ch.apply(text, PATH, [ch.Promote("model-0000", "production", live, baseline, START, None, None, canary_weight=5)])
     bm = load_text(base, PATH).manifest
     assert bm is not None
     [t], _ = targets(bm, AT, model="model-0000", env="production")
-    head = apply_decision(base, PATH, Decision(t, "ADVANCE", (), (), next_weight=25), AT)
+    head = ch.apply(base, PATH, Decision(t, "ADVANCE", (), (), next_weight=25).changes(AT))
     return base, head, f"canary/model-0000/production/{live}-to-25"
 
 

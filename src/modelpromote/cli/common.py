@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: the group, options, error handling, JSON output.
+"""Shared pieces of the command line: the (lazy) group, options, error handling, JSON output.
 
 Exit codes: 0 ok; 1 a check or gate said no; 2 bad input or usage; 3 an outside service failed.
 No verb prints a traceback: errors are findings with a location and a fix.  Heavy imports
@@ -13,13 +13,17 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import __version__
 from ..errors import Finding, InputError, ModelpromoteError
 from ..report import findings as render
+
+if TYPE_CHECKING:
+    from ..app.store import LocalStore, WriteResult
+    from ..providers.github import GitHub
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,7 +76,51 @@ def manifest_option(fn: F) -> F:
     )(fn)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# verb -> (module in this package, one line for `modelpromote --help`).  A verb's module is
+# imported only when that verb runs (or its own --help is asked for), so `status` never pays for
+# PyGithub and `--help` imports no verb at all.
+VERBS: dict[str, tuple[str, str]] = {
+    "validate": ("manifest_verbs", "Check a manifest: shape, versions, pointers, ladder, fallback chains."),
+    "status": ("manifest_verbs", "What is live where: model x environment, version, status, since, rollout."),
+    "schema": ("schema_verbs", "Print the manifest's JSON Schema (for editors and CI)."),
+    "migrate": ("schema_verbs", "Rewrite the article's flat manifest into the canonical form, keeping comments."),
+    "plan": ("plan_verbs", "Would promoting MODEL to VERSION in ENV be allowed, and why (not)?"),
+    "promote": ("plan_verbs", "Apply an allowed plan: set MODEL's ENV pointer to VERSION and log it."),
+    "release": ("release_verbs", "Add the next version of base model BASE to the catalogue."),
+    "retire": ("release_verbs", "Mark old, unused catalogue versions retired."),
+    "rollback": ("incident_verbs", "Put MODEL in ENV back on an earlier, verified version."),
+    "fail": ("incident_verbs", "Record that VERSION failed a gate for MODEL in ENV."),
+    "hold": ("incident_verbs", "Stop (or, with --clear, resume) automatic promotion of MODEL."),
+    "eval": ("eval_verbs", "Judge eval results against thresholds, with confidence intervals."),
+    "pr": ("pr_verbs", "Open (or update) the pull request that promotes MODEL to VERSION in ENV."),
+    "gate": ("gate_verbs", "The approval gate of a pull request, reported on its head commit."),
+    "deploy": ("deploy_verbs", "Start what a merge changed: GitHub Deployments and a signed webhook."),
+    "health": ("health_verbs", "Advance, hold or roll back every live canary and recent promotion."),
+    "drift": ("drift_verbs", "Compare the manifest on main with what is deployed; list each mismatch."),
+    "export": ("runtime_verbs", "Compile the manifest into the JSON runtime config for one environment."),
+    "demo": ("demo_verbs", "Run the whole promotion story in a sandbox: offline, about 10 seconds."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (see :data:`VERBS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(VERBS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in VERBS:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{VERBS[cmd_name][0]}")  # registers its verbs on main
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, VERBS[name][1]) for name in self.list_commands(ctx)])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="modelpromote")
 def main() -> None:
     """GitOps model versioning and promotion.
@@ -100,6 +148,68 @@ def main() -> None:
     """
 
 
+def now_option(fn: F) -> F:
+    return click.option("--now", "now_text", metavar="ISO", help="Decide as of this time, not now (e.g. 2026-06-01T12:00:00Z).")(fn)
+
+
+def writer_options(fn: F) -> F:
+    """Options every verb that writes the local manifest shares."""
+    fn = click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")(fn)
+    fn = click.option(
+        "--expect-sha",
+        metavar="SHA",
+        help="Refuse unless the manifest's git blob sha is this (the file the decision was made on; `git hash-object FILE`).",
+    )(fn)
+    fn = click.option("--by", "by", metavar="WHO", help="Who is recorded (default: $GITHUB_ACTOR, git user.name, or the OS user).")(fn)
+    return fn
+
+
+def local_store(manifest_path: str, expect_sha: str | None = None, dry_run: bool = False) -> LocalStore:
+    """The local manifest for a writer; a dry run takes no lock and needs no write access."""
+    from ..app.store import LocalStore
+
+    return LocalStore(manifest_path, expect_sha, for_write=not dry_run)
+
+
+def who(by: str | None) -> str | None:
+    from ..providers.identity import default_actor
+
+    return by or default_actor()
+
+
+def github_options(fn: F) -> F:
+    """--repo, --api-url, --token (from the environment in Actions) and the manifest's path in the repository."""
+    fn = click.option(
+        "--manifest", "-m", "manifest_path", default=DEFAULT_MANIFEST, show_default=True, envvar="MODELPROMOTE_MANIFEST",
+        help="Path of the manifest inside the repository.",
+    )(fn)
+    fn = click.option(
+        "--token", envvar="GITHUB_TOKEN", show_envvar=True, metavar="TOKEN", help="GitHub token (prefer the env var: flags show in `ps`)."
+    )(fn)
+    fn = click.option(
+        "--api-url", envvar="GITHUB_API_URL", show_envvar=True, metavar="URL",
+        help="API base, e.g. https://ghe.example.com/api/v3 [default: github.com].",
+    )(fn)
+    fn = click.option(
+        "--repo", envvar="GITHUB_REPOSITORY", show_envvar=True, metavar="OWNER/NAME", help="The repository holding the manifest."
+    )(fn)
+    return fn
+
+
+def connect(repo: str | None, token: str | None, api_url: str | None) -> GitHub:
+    from ..providers.github import GitHub, settings_from_env
+
+    return GitHub(settings_from_env(repo, token, api_url))
+
+
+def outputs(values: dict[str, str]) -> None:
+    """Step outputs, in GitHub Actions only."""
+    from ..providers.files import in_github_actions, set_outputs
+
+    if in_github_actions():
+        set_outputs(values)
+
+
 def parse_time(value: str | None, option: str = "--now") -> datetime:
     """The clock a decision uses: the real one, or an ISO timestamp given with ``option``.
 
@@ -114,6 +224,21 @@ def parse_time(value: str | None, option: str = "--now") -> datetime:
         hint = f"e.g. {option} 2026-06-01T12:00:00Z"
         raise InputError(Finding("MP302", f"{option} {value!r} is not an ISO timestamp", hint=hint)) from None
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def show_write(result: WriteResult, as_json: bool) -> None:
+    """Print what a writer did: JSON, the diff of a dry run, or its one-line summary; step outputs in Actions."""
+    from ..providers.files import in_github_actions, set_outputs
+
+    if in_github_actions() and result.changed:
+        set_outputs({"changed": "true", "sha": result.sha_after, "dry_run": str(result.dry_run).lower()})
+    if as_json:
+        echo_json(result.to_json())
+    elif result.dry_run and result.changed:
+        click.echo(result.diff, nl=False)
+        click.echo(f"(dry run) {result.summary}", err=True)
+    else:
+        click.echo(result.summary)
 
 
 def load_valid(path: str) -> Any:

@@ -1,46 +1,16 @@
-"""``modelpromote drift``: does what is deployed match what the manifest on main says?
+"""``drift``: does what is deployed match what the manifest on main says?  Read-only.
 
-Thin: the comparison is :mod:`modelpromote.policy.drift`; GitHub is
-:mod:`modelpromote.providers.github`; the application's status document is read by
-:mod:`modelpromote.providers.status_url`.  Read-only: it never changes anything.
+Thin: :func:`modelpromote.app.drift.drift` reads and compares; this renders and exits.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
-from ..errors import EXIT_FINDINGS, EXIT_OK, Finding, InputError, ServiceError
-from .common import annotate, echo_json, handle_errors, json_option, main
-from .github_verbs import github_options
-
-# Deployments read per environment before giving up on finding the rest (newest first; the
-# search stops earlier once every model of the environment is found).
-SCAN_LIMIT = 500
-
-
-def _render(mismatches: list[Any], checked: int, ref: str) -> str:
-    from ..report.table import table
-
-    if not mismatches:
-        return f"no drift: {checked} pointer(s) on {ref} match what is deployed"
-    rows = [
-        [x.model, x.env, x.source, x.kind, x.manifest or "(nothing)", x.deployed or "(nothing)", x.since.isoformat() if x.since else "-"]
-        for x in mismatches
-    ]
-    head = f"drift: {len(mismatches)} mismatch(es) between {ref} and what is deployed"
-    return head + "\n" + table(["MODEL", "ENV", "SOURCE", "KIND", "MANIFEST SAYS", "DEPLOYED SAYS", "SINCE"], rows)
-
-
-def _markdown(mismatches: list[Any], ref: str) -> str:
-    from ..report.table import markdown_table
-
-    if not mismatches:
-        return f"### modelpromote drift\n\nno drift: what is deployed matches {ref}\n"
-    rows = [[f"{x.model}/{x.env}", x.source, x.manifest or "(nothing)", x.deployed or "(nothing)"] for x in mismatches]
-    return "### modelpromote drift\n\n" + markdown_table(["TARGET", "SOURCE", "MANIFEST SAYS", "DEPLOYED SAYS"], rows) + "\n"
+from ..errors import EXIT_FINDINGS, EXIT_OK, Finding
+from .common import annotate, connect, echo_json, github_options, handle_errors, json_option, main
 
 
 @main.command()
@@ -86,73 +56,23 @@ def drift(
 
     Exit codes: 0 no drift, 1 drift, 2 bad input, 3 GitHub or the status URL failed after retries.
     """
-    from ..policy.drift import DeploymentRecord, StatusError, compare, counts_as_deployed, expected, from_status, is_ours, latest_deployed
+    from ..app.drift import drift as run_drift
     from ..providers.files import append_step_summary, in_github_actions, set_outputs
-    from ..providers.status_url import fetch_status, redact
-    from .github_verbs import connect, manifest_on
+    from ..report.drift import drift_markdown, render_drift
 
-    gh = connect(repo, token, api_url)
-    ref, _sha, _text, m = manifest_on(gh, manifest_path, ref, code="MP825")
-    where = f"{manifest_path}@{ref}"
-    if model is not None and m.model(model) is None:
-        raise InputError(Finding("MP301", f"no model {model!r} in {where}"))
-    if env_name is not None and m.env(env_name) is None:
-        raise InputError(Finding("MP204", f"no environment {env_name!r} in {where}"))
-    want = expected(m, model=model, env=env_name)
-
-    records: list[DeploymentRecord] = []
-    for env in [e.name for e in m.environments if env_name is None or e.name == env_name]:
-        needed = {k for k in want if k[1] == env}
-        found: set[tuple[str, str]] = set()
-        for i, d in enumerate(gh.deployments(env)):
-            if i >= SCAN_LIMIT or (needed and needed <= found):
-                break
-            if not is_ours(d.payload) or (model is not None and d.payload["model"] != model):
-                continue
-            key = (str(d.payload["model"]), env)
-            if key in found:
-                continue  # a newer one already decided this model/env
-            states = tuple(gh.deployment_states(d.id))
-            records.append(DeploymentRecord(d.id, d.sha, env, d.payload, d.created_at, states))
-            if counts_as_deployed(states):
-                found.add(key)
-    mismatches = compare(want, latest_deployed(records), "deployment")
-
-    for url in status_urls:
-        try:
-            served_env, rows = from_status(fetch_status(url))
-        except StatusError as exc:
-            raise ServiceError(Finding("MP823", f"{redact(url)}: {exc}", hint="serve the runtime config the application loaded")) from None
-        if model is not None:
-            rows = {k: v for k, v in rows.items() if k[0] == model}
-        if env_name is not None and served_env != env_name:
-            continue
-        mismatches += compare(want, rows, "status", envs=[served_env])
-
-    drifted = bool(mismatches)
+    r = run_drift(connect(repo, token, api_url), manifest_path, ref=ref, status_urls=status_urls, model=model, env=env_name)
     if as_json:
-        echo_json(
-            {
-                "ok": not drifted,
-                "drifted": drifted,
-                "repo": gh.s.repo,
-                "ref": ref,
-                "checked": len(want),
-                "status_urls": [redact(u) for u in status_urls],
-                "mismatches": [x.to_json() for x in mismatches],
-            }
-        )
+        echo_json(r.to_json())
     else:
-        click.echo(_render(mismatches, len(want), ref))
+        click.echo(render_drift(r.mismatches, r.checked, r.ref))
     if in_github_actions():
         annotate(
             [
-                Finding(
-                    "MP821", f"{x.model}/{x.env}: manifest says {x.manifest or 'nothing'}, {x.source} says {x.deployed or 'nothing'}", where
-                )
-                for x in mismatches
+                Finding("MP821", f"{x.model}/{x.env}: manifest says {x.manifest or 'nothing'}, {x.source} says {x.deployed or 'nothing'}",
+                        r.where)
+                for x in r.mismatches
             ]
         )
-        append_step_summary(_markdown(mismatches, ref))
-        set_outputs({"drifted": str(drifted).lower(), "mismatches": str(len(mismatches))})
-    sys.exit(EXIT_FINDINGS if drifted else EXIT_OK)
+        append_step_summary(drift_markdown(r.mismatches, r.ref))
+        set_outputs({"drifted": str(r.drifted).lower(), "mismatches": str(len(r.mismatches))})
+    sys.exit(EXIT_FINDINGS if r.drifted else EXIT_OK)

@@ -68,9 +68,10 @@ def eval_cmd(results_path: str, fmt: str, baseline_path: str | None, baseline_fo
       modelpromote eval --results logs/run.eval --baseline prod.json \\
           --metric 'accuracy >= 0.85 and >= baseline - 0.02' --markdown gate.md
     """
-    from ..gates.eval import decide, parse_results, report_markdown, report_text, resolve_rules, summary_line
+    from ..gates.eval import decide, parse_results, resolve_rules
     from ..providers.files import append_step_summary, in_github_actions, set_outputs, write_atomic
     from ..providers.results_file import read_results
+    from ..report.eval import report_markdown, report_text, summary_line
 
     results = parse_results(read_results(results_path), results_path, fmt)
     baseline = parse_results(read_results(baseline_path), baseline_path, baseline_format) if baseline_path else None

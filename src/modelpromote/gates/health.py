@@ -2,7 +2,8 @@
 
 Pure: data in, decision out; no clock (``now`` is passed), no network, no files.  The providers
 read the metrics (:mod:`modelpromote.providers.prometheus`, :mod:`~modelpromote.providers.metrics_json`)
-and the CLI applies the decision.
+and :mod:`modelpromote.app.health` applies it (:meth:`Decision.changes`); what is watched is
+:mod:`modelpromote.policy.watch`.
 
 Why it is not the article's bare ``value > threshold``: a canary at 5 % sees few requests, and
 3 errors in 100 requests says little about the true error rate.  So rate metrics (error rate,
@@ -17,14 +18,14 @@ alone; the others need ``min_breaches`` failures at once (the article's "two or 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from ..manifest.query import cells
-from ..manifest.schema import Manifest, Policies, parse_duration
-from ..policy.history import last_is_rollback
+from ..manifest.changes import Change
+from ..manifest.schema import Policies
+from ..policy.watch import Action, Target, changes_for, next_weight
 from .eval.stats import wilson
 
 METRICS: tuple[str, ...] = ("latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents")
@@ -32,7 +33,6 @@ RATE_METRICS = frozenset({"error_rate", "hallucination_rate"})
 LOWER_IS_WORSE = frozenset({"quality_score"})
 
 Verdict = Literal["PASS", "FAIL", "INCONCLUSIVE"]
-Action = Literal["ADVANCE", "HOLD", "ROLLBACK"]
 SEVERITY: dict[str, int] = {"ADVANCE": 0, "HOLD": 1, "ROLLBACK": 2}
 
 
@@ -92,41 +92,6 @@ class MetricResult:
 
 
 @dataclass(frozen=True)
-class Target:
-    """Something health watches: a live canary, or a recent full promotion."""
-
-    model: str
-    env: str
-    kind: Literal["canary", "promotion"]
-    version: str  # the new version (the pointer)
-    baseline: str | None  # what it is compared with (a canary's baseline, or the version promoted over)
-    weight: int  # percent of traffic on the new version (100 for a promotion)
-    since: datetime  # start of the current step (canary) or of the promotion
-    steps: tuple[int, ...] = ()
-    interval: timedelta | None = None
-    held: str | None = None  # a hold on the model: no advancing
-    open_pr: int | None = None  # an open promotion PR for model/env: nothing happens
-    restore: str | None = None  # what a rollback puts back: the last verified version
-    started_at: datetime | None = None  # a canary's start, kept when it advances
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["since"] = self.since.isoformat()
-        d["started_at"] = self.started_at.isoformat() if self.started_at else None
-        d["interval"] = None if self.interval is None else int(self.interval.total_seconds())
-        d["steps"] = list(self.steps)
-        return d
-
-
-@dataclass(frozen=True)
-class Skipped:
-    model: str
-    env: str
-    version: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
 class Decision:
     target: Target
     action: Action
@@ -149,6 +114,11 @@ class Decision:
             "reasons": list(self.reasons),
             "metrics": [r.to_json() for r in self.metrics],
         }
+
+    def changes(self, at: datetime) -> list[Change]:
+        """What this decision changes in the manifest (nothing for HOLD)."""
+        reason = self.reasons[0] if self.reasons else "health check failed"
+        return changes_for(self.target, self.action, next_weight=self.next_weight, restore=self.restore, reason=reason, at=at)
 
 
 # -- statistics --------------------------------------------------------------------------------
@@ -267,118 +237,8 @@ def decide(target: Target, cand: Mapping[str, Observation], base: Mapping[str, O
     return out("ADVANCE", f"healthy: every metric passes; {what}", next_weight=nxt)
 
 
-def next_weight(weight: int, steps: Iterable[int]) -> int:
-    """The first configured step above ``weight``; 100 when none is left."""
-    return min((s for s in steps if s > weight), default=100)
-
-
 def _span(d: timedelta) -> str:
     s = max(0, int(d.total_seconds()))
     h, rem = divmod(s, 3600)
     m = rem // 60
     return f"{h}h{m:02d}m" if h else f"{m}m"
-
-
-# -- what to watch -----------------------------------------------------------------------------
-
-
-def targets(
-    m: Manifest,
-    now: datetime,
-    *,
-    model: str | None = None,
-    env: str | None = None,
-    open_prs: Mapping[tuple[str, str], int] | None = None,
-) -> tuple[list[Target], list[Skipped]]:
-    """Every live canary, and every promotion younger than ``policies.health.watch``.
-
-    A pointer put live by a rollback is skipped (a rollback is never rolled back), as is a first
-    release (nothing to compare with or restore).
-    """
-    watch = parse_duration(m.policies.health.watch)
-    prs = open_prs or {}
-    found: list[Target] = []
-    skipped: list[Skipped] = []
-    for mod, e in cells(m, model, env):
-        ref = mod.environments.get(e.name)
-        if ref is None:
-            continue
-        hold = mod.hold_in(e.name)
-        held = hold.reason if hold is not None else None
-        pr = prs.get((mod.name, e.name))
-        canary = mod.canary.get(e.name)
-        if canary is not None:
-            steps = tuple(e.canary.steps) if e.canary is not None else (100,)
-            interval = parse_duration(e.canary.interval) if e.canary is not None else None
-            since = canary.updated_at or canary.started_at
-            found.append(
-                Target(
-                    mod.name,
-                    e.name,
-                    "canary",
-                    ref,
-                    canary.baseline,
-                    canary.weight,
-                    since,
-                    steps=steps,
-                    interval=interval,
-                    held=held,
-                    open_pr=pr,
-                    restore=_restore(m, mod.name, e.name),
-                    started_at=canary.started_at,
-                )
-            )
-            continue
-        last = next((p for p in reversed(m.promotions) if p.model == mod.name and p.env == e.name), None)
-        if last is None or last.to != ref or now - last.at > watch or last.at > now:
-            continue
-        if last_is_rollback(m, mod.name, e.name):
-            skipped.append(Skipped(mod.name, e.name, ref, "put live by a rollback; health never rolls back a rollback"))
-        elif last.from_ is None:
-            skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
-        else:
-            restore = _restore(m, mod.name, e.name)
-            found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
-    return found, skipped
-
-
-def _restore(m: Manifest, model: str, env: str) -> str | None:
-    """What a rollback would put back (the promotion engine's choice: canary baseline, last verified, fallbacks)."""
-    from ..errors import ModelpromoteError
-    from ..policy.rollback import plan_rollback
-
-    try:
-        return plan_rollback(m, model, env).target
-    except ModelpromoteError:
-        return None
-
-
-# -- applying a decision -----------------------------------------------------------------------
-
-HEALTH_BY = "modelpromote health"
-
-
-def apply_decision(text: str, path: str, d: Decision, now: datetime, *, by: str = HEALTH_BY) -> str:
-    """The manifest text after ``d``, through the promotion engine's byte-preserving edits.
-
-    ADVANCE of a canary moves it to its next step (weight, step, updated_at), or at 100 % clears
-    it and logs ``complete``.  ROLLBACK points the environment back at ``restore``, clears the
-    canary, logs the rollback, records the failure (gate ``health``) and places a hold, so
-    nothing promotes the model again until a person clears it.  HOLD, and ADVANCE of a finished
-    promotion, change nothing.
-    """
-    from ..manifest import edit
-    from ..policy.rollback import RollbackPlan
-
-    t = d.target
-    if d.action == "ADVANCE" and t.kind == "canary" and d.next_weight is not None:
-        if d.next_weight >= 100:
-            return edit.complete_canary(text, path, t.model, t.env, now=now, by=by, reason="canary healthy at every step")
-        step = t.steps.index(d.next_weight) if d.next_weight in t.steps else len(t.steps)
-        return edit.advance_canary(text, path, t.model, t.env, weight=d.next_weight, step=step, now=now)
-    if d.action == "ROLLBACK" and d.restore is not None:
-        why = d.reasons[0] if d.reasons else "health check failed"
-        plan = RollbackPlan(t.model, t.env, t.version, d.restore, "health", t.kind == "canary")
-        text = edit.apply_rollback(text, path, plan, now, by, why)
-        return edit.append_failure(text, path, t.model, t.version, t.env, gate="health", now=now, reason=why)
-    return text

@@ -98,6 +98,11 @@ class Source:
 
 def read_text(path: str) -> str:
     """Read ``path`` as UTF-8 text, refusing what cannot be a manifest before reading it."""
+    return decode(read_bytes(path), path)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of ``path``, refusing what cannot be a manifest (missing, a directory, too large) before reading it."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -125,7 +130,7 @@ def read_text(path: str) -> str:
         raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
     if len(raw) > limit:  # grew since stat
         raise InputError(Finding("MP003", f"{path} is over the {limit:,}-byte limit", path))
-    return decode(raw, path)
+    return raw
 
 
 def decode(raw: bytes, path: str) -> str:

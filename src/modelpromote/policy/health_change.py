@@ -4,9 +4,9 @@
 required check, so those need to pass it without human approvals, and letting the branch *name*
 decide would be a hole: anyone who can push a branch could call it ``rollback/...`` and put
 anything in it.  So the gate recomputes the change from the BASE manifest with the engine's own
-functions (:func:`modelpromote.gates.health.targets`, :func:`~modelpromote.gates.health.next_weight`,
-:func:`~modelpromote.gates.health.apply_decision`, which uses ``plan_rollback`` and the
-byte-preserving edits) and byte-compares it with the head.  What is not derivable from the base is
+functions (:func:`modelpromote.policy.watch.targets`, :func:`~modelpromote.policy.watch.next_weight`,
+:func:`~modelpromote.policy.watch.changes_for`, which uses ``plan_rollback``, and the
+byte-preserving edits of :mod:`modelpromote.manifest.changes`) and byte-compares it with the head.  What is not derivable from the base is
 taken from the head and bounded:
 
 * the time the new entries carry (``at`` / ``updated_at``): not before the state it changes
@@ -23,55 +23,23 @@ joins the approval gate's report.  Pure: text and data in, verdict out; no I/O, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import ModelpromoteError
+from ..manifest import changes
 from ..manifest.load import Loaded, load_text
 from ..manifest.schema import Manifest, Promotion
 from ..manifest.source import parse
+from ..manifest.yaml_splice import format_time
+from ..naming import Branch, parse_branch
 from .approval import Check, GateInput, GateResult, Review, evaluate
+from .watch import HEALTH_BY, Target, changes_for, next_weight, targets
 
-Kind = Literal["rollback", "canary"]
-
-HEALTH_PREFIXES = ("rollback/", "canary/")
-NAME = r"[a-z0-9][a-z0-9-]{0,62}"
-_ROLLBACK_RE = re.compile(rf"^rollback/(?P<model>{NAME})/(?P<env>{NAME})/(?P<version>[A-Za-z0-9._+-]+)$")
-_CANARY_RE = re.compile(rf"^canary/(?P<model>{NAME})/(?P<env>{NAME})/(?P<version>[A-Za-z0-9._+-]+)-to-(?P<weight>[0-9]{{1,3}})$")
 DEFAULT_SKEW = timedelta(minutes=5)
 MAX_DIFFERENCES = 4
-
-
-@dataclass(frozen=True)
-class HealthBranch:
-    kind: Kind
-    model: str
-    env: str
-    version: str  # the pointer the change starts from (rolled back, or whose canary moves)
-    weight: int | None = None  # canary: the weight the branch claims to move to (100 completes)
-
-    @property
-    def what(self) -> str:
-        if self.kind == "rollback":
-            return f"roll back {self.model}/{self.env} from {self.version}"
-        return f"move the {self.model}/{self.env} canary of {self.version} to {self.weight}%"
-
-
-def is_health_ref(ref: str) -> bool:
-    """A branch the health bot uses (well-formed or not): the gate judges it with :func:`verify`."""
-    return ref.startswith(HEALTH_PREFIXES)
-
-
-def parse_branch(ref: str) -> HealthBranch | None:
-    """``rollback/<model>/<env>/<version>`` or ``canary/<model>/<env>/<version>-to-<weight>``; None otherwise."""
-    if (m := _ROLLBACK_RE.match(ref)) is not None:
-        return HealthBranch("rollback", m["model"], m["env"], m["version"])
-    if (m := _CANARY_RE.match(ref)) is not None:
-        return HealthBranch("canary", m["model"], m["env"], m["version"], int(m["weight"]))
-    return None
 
 
 @dataclass(frozen=True)
@@ -93,7 +61,7 @@ class HealthChange:
 @dataclass(frozen=True)
 class HealthVerdict:
     checks: tuple[Check, ...]
-    branch: HealthBranch | None
+    branch: Branch | None
     expected: str | None  # the manifest text health would write (None when it cannot say)
 
     @property
@@ -109,7 +77,7 @@ def verify(inp: HealthChange) -> HealthVerdict:
     """Every check at once; ``verified`` only when the head equals what health writes, byte for byte."""
     checks: list[Check] = []
     branch = parse_branch(inp.ref)
-    if branch is None:
+    if branch is None or branch.kind == "promote":
         checks.append(
             Check(
                 "health-branch",
@@ -215,7 +183,7 @@ def _new_entry(base: Manifest, head: Manifest, model: str, env: str, kind: str, 
     return p
 
 
-def _stamp(branch: HealthBranch, base: Manifest, head: Manifest) -> tuple[datetime, str | None] | str:
+def _stamp(branch: Branch, base: Manifest, head: Manifest) -> tuple[datetime, str | None] | str:
     """(at, reason) of the change as the head records it, or why the head records none."""
     if branch.kind == "rollback":
         p = _new_entry(base, head, branch.model, branch.env, "rollback", branch.version, None)
@@ -234,10 +202,8 @@ def _stamp(branch: HealthBranch, base: Manifest, head: Manifest) -> tuple[dateti
     return state.updated_at, None
 
 
-def _target(branch: HealthBranch, base: Manifest, at: datetime) -> Any:
-    """The health target (gates.health.Target) the branch acts on, as of ``at``; or why there is none."""
-    from ..gates.health import next_weight, targets
-
+def _target(branch: Branch, base: Manifest, at: datetime) -> Target | str:
+    """The health target the branch acts on, as of ``at``; or why there is none."""
     if base.model(branch.model) is None:
         return f"no model {branch.model!r} on the base"
     if base.env(branch.env) is None:
@@ -263,16 +229,14 @@ def _target(branch: HealthBranch, base: Manifest, at: datetime) -> Any:
     return t
 
 
-def _how(branch: HealthBranch, t: Any) -> str:
+def _how(branch: Branch, t: Target) -> str:
     if branch.kind == "rollback":
         return f"restores {t.restore}, the engine's choice"
     return f"{t.weight}% -> {branch.weight}%, the next step of {list(t.steps)}"
 
 
-def _time_check(branch: HealthBranch, t: Any, at: datetime, inp: HealthChange) -> Check:
+def _time_check(branch: Branch, t: Target, at: datetime, inp: HealthChange) -> Check:
     """The recorded time lies in the window where health could have made this change."""
-    from ..manifest.edit import format_time
-
     earliest = t.since
     if branch.kind == "canary" and t.interval is not None:
         earliest = t.since + t.interval  # health advances only after the step's interval
@@ -285,15 +249,13 @@ def _time_check(branch: HealthBranch, t: Any, at: datetime, inp: HealthChange) -
     return Check("health-time", True, f"recorded at {format_time(at)}, between {format_time(earliest)} and now")
 
 
-def _expected(branch: HealthBranch, t: Any, base_text: str, path: str, at: datetime, reason: str | None) -> str:
-    """The manifest text health writes for this decision, through :func:`~modelpromote.gates.health.apply_decision`."""
-    from ..gates.health import HEALTH_BY, Decision, apply_decision, next_weight
-
+def _expected(branch: Branch, t: Target, base_text: str, path: str, at: datetime, reason: str | None) -> str:
+    """The manifest text health writes for this decision (:func:`~modelpromote.policy.watch.changes_for`)."""
     if branch.kind == "rollback":
-        d = Decision(t, "ROLLBACK", (reason,) if reason else (), (), restore=t.restore)
+        todo = changes_for(t, "ROLLBACK", next_weight=None, restore=t.restore, reason=reason or "health check failed", at=at, by=HEALTH_BY)
     else:
-        d = Decision(t, "ADVANCE", (), (), next_weight=next_weight(t.weight, t.steps))
-    return apply_decision(base_text, path, d, at, by=HEALTH_BY)
+        todo = changes_for(t, "ADVANCE", next_weight=next_weight(t.weight, t.steps), restore=None, reason="", at=at, by=HEALTH_BY)
+    return changes.apply(base_text, path, todo)
 
 
 # -- what differs, in words --------------------------------------------------------------------

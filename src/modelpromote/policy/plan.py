@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..errors import Finding
 from ..manifest.schema import Manifest, parse_duration
 from ..versions import ChangeKind, VersionError, VersionId, change_kind, parse_version
 from . import history
@@ -73,6 +74,10 @@ class Plan:
     @property
     def failures(self) -> list[Rule]:
         return [r for r in self.rules if r.verdict == "fail"]
+
+    def findings(self, where: str) -> list[Finding]:
+        """The failed rules as findings located at the manifest ``where``."""
+        return [Finding(x.code or "MP302", x.message, where, hint=x.hint) for x in self.failures]
 
     def to_json(self) -> dict[str, Any]:
         r = self.request

@@ -17,9 +17,9 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
+from ..app.ports import DeploymentInfo, PullInfo
 from ..errors import Finding, InputError, ServiceError
 from ..policy.approval import Review
 
@@ -76,32 +76,6 @@ def settings_from_env(repo: str | None, token: str | None, api_url: str | None, 
         max_wait=num("MODELPROMOTE_GITHUB_MAX_WAIT", 60.0),
         throttle=num("MODELPROMOTE_GITHUB_THROTTLE", 1) != 0,
     )
-
-
-@dataclass(frozen=True)
-class DeploymentInfo:
-    id: int
-    sha: str
-    environment: str
-    payload: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class PullInfo:
-    number: int
-    title: str
-    body: str
-    author: str
-    head_ref: str
-    head_sha: str
-    base_ref: str
-    base_sha: str
-    labels: frozenset[str]
-    state: str
-    merged: bool
-    commits: int
-    url: str
 
 
 class GitHub:
@@ -201,6 +175,10 @@ class GitHub:
         return isinstance(exc, self._gh_mod.UnknownObjectException)
 
     # -- repository and identity ---------------------------------------------------------------
+
+    @property
+    def repo_name(self) -> str:
+        return self.s.repo
 
     @property
     def repo(self) -> Any:

@@ -91,7 +91,7 @@ def render(template: str, *, model: str, version: str, env: str, window: timedel
     return PLACEHOLDER.sub(sub, template)
 
 
-def queries_for(overrides: Mapping[str, HealthQuery]) -> dict[str, tuple[str, str]]:
+def queries_for(overrides: Mapping[Any, HealthQuery]) -> dict[str, tuple[str, str]]:
     """The defaults with the manifest's overrides (``policies.health.metrics``) laid over them."""
     out = dict(DEFAULT_QUERIES)
     for name, q in overrides.items():
@@ -107,7 +107,7 @@ class PrometheusSource:
         self,
         url: str,
         *,
-        overrides: Mapping[str, HealthQuery] | None = None,
+        overrides: Mapping[Any, HealthQuery] | None = None,
         timeout: float = 10.0,
         retries: int = 3,
         backoff: float = 0.25,

@@ -5,7 +5,8 @@ Public API (pure; the CLI and the pytest plugin do the I/O):
 * ``parse_results(data: bytes, file: str, fmt="auto") -> EvalResults``
 * ``resolve_rules(manifest, model, env, *, threshold=None, specs=(), min_samples=None, confidence=None, source=None) -> list[Rule]``
 * ``decide(results, rules, baseline=None) -> GateReport``
-* ``report_markdown(report, title=None) -> str`` and ``report_text(report) -> str``
+
+Its rendering (terminal table, markdown) is :mod:`modelpromote.report.eval`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 from .decide import decide, find_metric
 from .formats import FORMATS, parse_results
 from .model import METHOD_TEXT, Condition, EvalResults, GateReport, Metric, MetricDecision, Rule
-from .report import report_markdown, report_text, summary_line
 from .rules import resolve_rules
 from .thresholds import ThresholdError, parse_expression, parse_spec
 
@@ -32,8 +32,5 @@ __all__ = [
     "parse_expression",
     "parse_results",
     "parse_spec",
-    "report_markdown",
-    "report_text",
     "resolve_rules",
-    "summary_line",
 ]

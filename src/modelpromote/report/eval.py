@@ -6,8 +6,8 @@ self-contained and states the method, so a reviewer can tell a pass from "too fe
 
 from __future__ import annotations
 
-from ...report.table import markdown_table, table
-from .model import METHOD_TEXT, ConditionResult, GateReport, MetricDecision
+from ..gates.eval.model import METHOD_TEXT, ConditionResult, GateReport, MetricDecision
+from .table import markdown_table, table
 
 ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️"}
 

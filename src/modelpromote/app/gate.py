@@ -1,0 +1,214 @@
+"""The approval gate of a pull request: read it from GitHub, judge it, report the verdict on its head.
+
+Promotion pull requests (``promote/...``) are judged by :mod:`modelpromote.policy.approval` on top
+of checks computed here (the head validates, the plan still allows it, the diff is exactly the
+plan's).  Pull requests from health branches (``rollback/...``, ``canary/...``) are judged by
+:mod:`modelpromote.policy.health_change`: exactly the change health makes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from ..errors import CheckFailed, Finding, InputError, ModelpromoteError
+from ..naming import is_health_ref, parse_branch
+from ..policy.approval import Check, GateResult
+from ..policy.health_change import HealthVerdict
+from .github_store import valid_manifest
+from .ports import GitHubPort, PullInfo
+
+STATUS_CONTEXT = "modelpromote/approval"
+BOT_ENV = "MODELPROMOTE_BOT_LOGIN"
+
+
+def bot_login(value: str | None) -> str | None:
+    """--bot, else $MODELPROMOTE_BOT_LOGIN, else None (no bot configured); a leading @ is dropped."""
+    login = (value if value is not None else os.environ.get(BOT_ENV, "")).strip().lstrip("@")
+    return login or None
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    info: PullInfo
+    result: GateResult
+    model: str | None
+    env: str | None
+    version: str | None
+    verdict: HealthVerdict | None = None  # health pull requests: the pure verdict on the change
+    status_written: bool = False
+    status_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.result.passed, "pr": self.info.number, "head_sha": self.info.head_sha, "status_written": self.status_written,
+                **self.result.to_json()}
+
+
+def resolve_owners(gh: GitHubPort, owners: list[str]) -> frozenset[str] | None:
+    """The logins of ``owners`` (teams resolved to their members); None when the model names none."""
+    if not owners:
+        return None
+    logins: set[str] = set()
+    for o in owners:
+        name = o.lstrip("@")
+        if "/" in name:
+            org, slug = name.split("/", 1)
+            logins |= set(gh.team_members(org, slug))
+        else:
+            logins.add(name)
+    return frozenset(logins)
+
+
+def judge(gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, bot: str | None = None) -> GateOutcome:
+    """Everything the gate needs, read from GitHub, and the pure verdict."""
+    if is_health_ref(info.head_ref):
+        return judge_health(gh, info, manifest_path, now, bot)
+    branch = parse_branch(info.head_ref)
+    if branch is None or branch.kind != "promote":
+        raise CheckFailed(
+            Finding(
+                "MP705",
+                f"#{info.number} comes from {info.head_ref!r}, not a promote/<model>/<env>/<version> (or health rollback/, canary/) branch",
+            )
+        )
+    return _judge_promotion(gh, info, manifest_path, now, branch.model, branch.env, branch.version)
+
+
+def _judge_promotion(gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, model: str, env: str, version: str) -> GateOutcome:
+    from ..manifest import changes as ch
+    from ..manifest.load import load_text
+    from ..policy.approval import GateInput, evaluate
+    from ..policy.plan import PromotionRequest, plan_promotion
+    from .pull_request import _entry_time
+
+    number = info.number
+    base_point = gh.parent(info.head_sha, max(1, info.commits))
+    base_text = gh.read_file(manifest_path, base_point)
+    head_text = gh.read_file(manifest_path, info.head_sha)
+    if base_text is None:
+        raise CheckFailed(Finding("MP714", f"no {manifest_path} at the base of #{number} ({base_point[:12]})"))
+    base_m = valid_manifest(base_text, f"{manifest_path}@{base_point[:12]}")
+    extra: list[Check] = []
+    if head_text is None:
+        extra.append(Check("manifest", False, f"{manifest_path} is missing at the head", "MP714"))
+    else:
+        loaded = load_text(head_text, manifest_path)
+        errors = [f for f in loaded.findings if f.severity == "error"]
+        first = f": {errors[0].where()} {errors[0].message}" if errors else ""
+        extra.append(
+            Check("manifest", loaded.ok, "the manifest at the head validates" if loaded.ok else f"invalid at the head{first}",
+                  None if loaded.ok else "MP714")
+        )
+    plan = plan_promotion(base_m, PromotionRequest(model, version, env, breaking=True), now)
+    failed = "; ".join(r.message for r in plan.failures)
+    extra.append(
+        Check("plan", plan.allowed, "the plan still allows it" if plan.allowed else f"refused now: {failed}",
+              None if plan.allowed else "MP715")
+    )
+    files = gh.changed_files(number)
+    at = _entry_time(head_text, model, env, version)
+    scope_ok = False
+    if files != [manifest_path]:
+        scope_msg = f"changes {', '.join(files) or 'nothing'}; a promotion changes only {manifest_path}"
+    elif at is None or head_text is None:
+        scope_msg = f"no promotions entry for {model} -> {version} in {env}"
+    else:
+        head_m = load_text(head_text, check=False).manifest
+        assert head_m is not None
+        entry = next(p for p in reversed(head_m.promotions) if p.to == version and p.env == env)
+        change = ch.Promote(model, env, version, plan.current, at, entry.by, entry.reason,
+                            canary_weight=plan.canary.weight if plan.canary else None, pr=entry.pr)
+        expected = ch.apply(base_text, manifest_path, [change])
+        scope_ok = expected == head_text and entry.pr in (None, number)
+        scope_msg = (
+            "the diff is exactly the plan's"
+            if scope_ok
+            else f"the promotions entry names pull request #{entry.pr}, not #{number}"
+            if expected == head_text
+            else f"the manifest differs from what the plan writes ({model} {env} -> {version})"
+        )
+    extra.append(Check("scope", scope_ok, scope_msg, None if scope_ok else "MP713"))
+    mdl = base_m.model(model)
+    env_cfg = base_m.env(env)
+    gate_in = GateInput(
+        reviews=gh.reviews(number),
+        head_sha=info.head_sha,
+        author=info.author,
+        required=env_cfg.approvals if env_cfg else 0,
+        owners=resolve_owners(gh, list(mdl.owners) if mdl else []),
+        is_major=plan.major,
+        labels=info.labels,
+        extra=tuple(extra),
+    )
+    return GateOutcome(info, evaluate(gate_in), model, env, version)
+
+
+def judge_health(gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, bot: str | None) -> GateOutcome:
+    """The gate for a pull request from a health branch: exactly the change health writes from its base."""
+    from ..manifest.load import load_text
+    from ..policy.health_change import HealthChange, gate, verify
+
+    tip = gh.branch_sha(info.base_ref)
+    parent = gh.parent(info.head_sha)
+    base_text = gh.read_file(manifest_path, parent)
+    if base_text is None:
+        raise CheckFailed(Finding("MP714", f"no {manifest_path} at the parent of #{info.number}'s head ({parent[:12]})"))
+    head_text = gh.read_file(manifest_path, info.head_sha)
+    files = gh.changed_files(info.number)
+    verdict = verify(
+        HealthChange(
+            ref=info.head_ref,
+            path=manifest_path,
+            base_text=base_text,
+            head_text=head_text,
+            files=tuple(files),
+            parent_is_base=parent != info.head_sha and parent == tip,
+            author=info.author,
+            now=now,
+            bot=bot,
+        )
+    )
+    branch = verdict.branch
+    try:
+        base_m = load_text(base_text, manifest_path, check=False).manifest
+    except ModelpromoteError:
+        base_m = None  # not YAML: verify already said so (MP717)
+    model = base_m.model(branch.model) if base_m is not None and branch is not None else None
+    env_cfg = base_m.env(branch.env) if base_m is not None and branch is not None else None
+    trusted = bot is None or info.author.lower() == bot.lower()
+    # Owners matter only when approvals count; resolving teams costs calls and members:read.
+    owners = resolve_owners(gh, list(model.owners)) if verdict.verified and not trusted and model is not None else None
+    result = gate(
+        verdict,
+        reviews=gh.reviews(info.number),
+        head_sha=info.head_sha,
+        author=info.author,
+        bot=bot,
+        approvals=env_cfg.approvals if env_cfg is not None else 0,
+        owners=owners,
+        labels=info.labels,
+    )
+    return GateOutcome(
+        info, result, branch.model if branch else None, branch.env if branch else None, branch.version if branch else None, verdict
+    )
+
+
+def run_gate(gh: GitHubPort, number: int, manifest_path: str, now: datetime, *, bot: str | None, context: str = STATUS_CONTEXT,
+             head_sha: str | None = None) -> GateOutcome:
+    """Judge pull request ``number`` and set its status on the head (``head_sha`` when the caller just pushed it)."""
+    info = gh.pull(number)
+    if head_sha is not None:
+        info = replace(info, head_sha=head_sha)  # GitHub's pull request view may lag behind a push
+    out = judge(gh, info, manifest_path, now, bot)
+    state = "success" if out.result.passed else "failure"
+    try:
+        written = gh.set_status(info.head_sha, context, state, out.result.summary(), info.url)
+    except InputError as exc:
+        if head_sha is None:
+            raise
+        # health's own run: a token without commit statuses: write must not stop it half-way; the merge
+        # still waits for the verdict, and branch protection (if any) refuses it without the status.
+        return replace(out, status_error="; ".join(f.message for f in exc.findings))
+    return replace(out, status_written=written)
