@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from .errors import Finding, InputError
 
@@ -64,24 +64,21 @@ def check_sha(option: str, value: str) -> None:
 
 def require_model_env(m: Manifest, model: str | None, env: str | None, where: str) -> tuple[Model | None, Environment | None]:
     """The named model and ladder environment (either may be None: not asked); unknown ones are MP301 / MP204 (exit 2)."""
+    found_model = None if model is None else m.model(model)
+    if model is not None and found_model is None:
+        _unknown("MP301", f"no model {model!r} in {where}", model, [x.name for x in m.models], "models")
+    found_env = None if env is None else m.env(env)
+    if env is not None and found_env is None:
+        _unknown("MP204", f"no environment {env!r} on the ladder in {where}", env, [e.name for e in m.environments], "the ladder")
+    return found_model, found_env
+
+
+def _unknown(code: str, message: str, name: str, names: list[str], listing: str) -> NoReturn:
     import difflib
 
-    found_model = found_env = None
-    if model is not None:
-        found_model = m.model(model)
-        if found_model is None:
-            names = [x.name for x in m.models]
-            close = difflib.get_close_matches(model, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"models: {', '.join(names) or '(none)'}"
-            raise InputError(Finding("MP301", f"no model {model!r} in {where}", hint=hint))
-    if env is not None:
-        found_env = m.env(env)
-        if found_env is None:
-            names = [e.name for e in m.environments]
-            close = difflib.get_close_matches(env, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"the ladder: {', '.join(names)}"
-            raise InputError(Finding("MP204", f"no environment {env!r} on the ladder in {where}", hint=hint))
-    return found_model, found_env
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"{listing}: {', '.join(names) or '(none)'}"
+    raise InputError(Finding(code, message, hint=hint))
 
 
 # -- branch names --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import CheckFailed, Finding, InputError
 from ..manifest.schema import Manifest
+from ..naming import require_model_env
 from ..versions import VersionError, parse_version
 from . import history
 
@@ -51,12 +52,8 @@ def _usable(m: Manifest, model: str, env: str, ref: str, current: str) -> bool:
 
 
 def plan_rollback(m: Manifest, model: str, env: str, to: str | None = None) -> RollbackPlan:
-    mod = m.model(model)
-    if mod is None:
-        raise InputError(Finding("MP301", f"no model {model!r}", hint=f"models: {', '.join(x.name for x in m.models)}"))
-    if m.env(env) is None:
-        raise InputError(Finding("MP204", f"no environment {env!r} on the ladder",
-                                 hint=f"environments: {', '.join(e.name for e in m.environments)}"))
+    mod, _ = require_model_env(m, model, env, "the manifest")
+    assert mod is not None
     current = mod.environments.get(env)
     if current is None:
         raise CheckFailed(Finding("MP414", f"nothing is live for {model} in {env}; there is nothing to roll back"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
 
 from ..errors import Finding, InputError
+from ..manifest.verify import blob_sha
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,6 @@ class Revision:
 
     def to_json(self) -> dict[str, object]:
         return {"git_sha": self.git_sha, "manifest_sha": self.manifest_sha, "dirty": self.dirty}
-
-
-def blob_sha(data: bytes) -> str:
-    """Git's object id of a blob with these bytes (what `git hash-object` prints)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _git(cwd: str, *args: str) -> str | None:
