@@ -15,7 +15,7 @@ from modelpromote.errors import InputError
 from modelpromote.manifest.load import load_text
 from modelpromote.manifest.schema import Manifest
 from modelpromote.policy.export import compile_runtime, fallback_chain
-from modelpromote.providers.revision import blob_sha
+from modelpromote.manifest.verify import blob_sha
 from modelpromote.runtime import Runtime, build_state
 
 ROLLOUT = """\
