@@ -10,10 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelpromote.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "models" / "manifest.yaml"
-DATA = Path(__file__).parent / "data"
+from tests.support.paths import EXAMPLE
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from modelpromote.gates.health import Observation, Rules, decide
-from modelpromote.policy.watch import Target
 from modelpromote.manifest.schema import Policies
+from modelpromote.policy.watch import Target
 
 from ..prom.openmetrics import Traffic, openmetrics
 from ..prom.server import prometheus_with

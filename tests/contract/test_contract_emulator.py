@@ -11,8 +11,8 @@ import github
 import pytest
 
 from modelpromote.sandbox.emulator import GitHubEmulator
-from tests.contract.harness import MANIFEST, bare_repo_fixture, client, gh_fixture  # noqa: F401
 from tests.contract.openapi import check_exchange, match, operations, spec
+from tests.support.github import MANIFEST, bare_repo_fixture, client, gh_fixture  # noqa: F401
 
 
 def exercise(gh: GitHubEmulator) -> None:
