@@ -10,14 +10,16 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelpromote.cli import main
+from tests.support.manifests import with_prompts
 from tests.support.paths import EXAMPLE
 
 
 @pytest.fixture
 def manifest_path(tmp_path: Path) -> Path:
-    """A private copy of models/manifest.yaml."""
+    """A private copy of models/manifest.yaml, with the prompt files it catalogues."""
     dst = tmp_path / "manifest.yaml"
     shutil.copy(EXAMPLE, dst)
+    with_prompts(tmp_path)
     return dst
 
 

@@ -55,6 +55,14 @@ CODES: dict[str, tuple[str, str]] = {
     "MP212": ("base model mismatch", "base_model must be the part of the version id before -v"),
     "MP213": ("unknown status", "use one of: dev, release_candidate, stable, deprecated, retired, failed"),
     "MP214": ("invalid rollout", "a canary or A/B split needs a baseline that exists and a weight in 1..99"),
+    # 215-221: the prompt catalogue (manifest/prompt_checks.py, manifest/prompts.py)
+    "MP215": ("unknown prompt", "add the prompt version under prompts.<model> (file, sha256, variables), or fix the pointer"),
+    "MP216": ("prompt file missing", "commit the prompt file beside the manifest, or fix `file` (a path relative to the manifest)"),
+    "MP217": ("prompt file refused", "prompt files are UTF-8 text inside the manifest's directory: no '..', absolute path or symlink out"),
+    "MP218": ("released prompt changed", "a released prompt never changes: restore its file from git; add new text as the next version"),
+    "MP219": ("prompt variables mismatch", "list in `variables` exactly the {{ name }} placeholders the prompt text uses"),
+    "MP220": ("duplicate prompt version", "each prompt version may appear once per model"),
+    "MP221": ("draft prompt not allowed", "this environment sets allow_prerelease: false; release the prompt (status: released, sha256)"),
     # 3xx: the command line
     "MP301": ("unknown model", "see `modelpromote status` for the models in the manifest"),
     "MP302": ("invalid argument", "see --help"),
@@ -118,6 +126,9 @@ CODES: dict[str, tuple[str, str]] = {
     "MP604": ("unknown model in runtime config", "route only models that are live in the exported environment"),
     "MP605": ("every fallback failed", "the call failed on the live version and on every fallback; see the attempts"),
     "MP606": ("canary and experiment at once", "finish (or remove) the canary or the A/B experiment in this environment first"),
+    "MP607": ("prompt text does not match its digest", "the runtime config was edited or damaged; re-create it with `modelpromote export`"),
+    "MP608": ("wrong prompt variables", "pass exactly the variables the prompt declares (Prompt.variables)"),
+    "MP609": ("prompt has no text", "catalogue the prompt in the manifest (prompts section), then re-export the runtime config"),
     # 7xx: GitHub (pr, gate, deploy) and the deploy webhook
     "MP701": ("no GitHub token", "set GITHUB_TOKEN (or pass --token)"),
     "MP702": ("GitHub refused the token", "check the token and its permissions (contents, pull requests, statuses, deployments)"),

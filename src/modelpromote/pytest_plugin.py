@@ -8,8 +8,9 @@ Loaded in every pytest session of an environment where modelpromote is installed
 inert (no imports beyond the standard library, no hooks doing work) unless ``--model`` is given.
 With ``--model``:
 
-* fixtures ``eval_target`` (the resolved version: provider model, prompt, settings for the
-  environment) and ``eval_case`` (``eval_case.record("helpfulness", score=0.82)``);
+* fixtures ``eval_target`` (the resolved version: provider model, prompt — the same
+  ``modelpromote.runtime.Prompt`` as ``Assignment.prompt``, with ``render(**vars)`` — and settings
+  for the environment) and ``eval_case`` (``eval_case.record("helpfulness", score=0.82)``);
 * every test's outcome counts toward the ``pass_rate`` metric; failing cases do not fail the run
   by themselves — the gate does: PASS exits 0, FAIL or INCONCLUSIVE exits 1;
 * ``--eval-report PATH`` writes the results (modelpromote generic JSON, which ``modelpromote eval``
@@ -98,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from .providers.results_file import read_results
 
         loaded = load_valid(config.getoption("mp_manifest"))
-        target = resolve_target(loaded.manifest, model, version, config.getoption("mp_env"))
+        target = resolve_target(loaded.manifest, model, version, config.getoption("mp_env"), loaded.prompts)
         rules = resolve_rules(loaded.manifest, model, target.env, threshold=config.getoption("mp_threshold"),
                               specs=config.getoption("mp_metrics"), min_samples=config.getoption("mp_min_samples"),
                               confidence=config.getoption("mp_confidence"), source=loaded.source)
@@ -197,7 +198,7 @@ class _Gate:
         tr = terminalreporter
         t = state.target
         tr.section(f"modelpromote eval gate: {t.model} {t.version} -> {t.env}")
-        prompt = t.prompt if t.prompt is not None else "-"
+        prompt = t.prompt.name if t.prompt is not None else "-"
         tr.write_line(f"provider model {t.provider_model or '-'}, prompt {prompt}, settings {t.settings}")
         if state.error:
             tr.write_line(state.error, red=True)

@@ -6,7 +6,11 @@ against a feature-flag client's bucketing measured in the same run: UnleashClien
 ``normalized_hash`` (murmur3 via the mmh3 C extension) and LaunchDarkly's documented SHA-1
 bucketing (reimplemented here: ``int(sha1(f"{flag}.{salt}.{key}")[:15], 16) / 0xFFFFFFFFFFFFFFF``;
 the LaunchDarkly SDK itself needs a client and a data source to call it).  And the cost of
-``python -c "import modelpromote.runtime"`` against bare ``python -c pass``, whole process.
+``python -c "import modelpromote.runtime"`` against bare ``python -c pass``, whole process:
+<= 30 ms over it (issue 14).  And the metrics exporter (issue 14): recording one call's attempt
+<= 5 us (prometheus backend), quoted against a ``prometheus_client`` Counter.inc + Histogram.observe
+with labels, measured in the same run; the OpenTelemetry backend, ``Runtime.call`` with and without
+the exporter, and ``record_outcome`` for information.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ N = 10_000
 KEYS = [f"user-{i}" for i in range(N)]
 
 CONFIG = {
-    "format": 1,
+    "format": 2,
+    "rollback": {"latency_p99_ms": 2000},
     "env": "production",
     "models": {
         "chat": {
@@ -92,6 +97,64 @@ def run() -> list[Row]:
     floor = median_process([sys.executable, "-c", "import json, hashlib, threading, typing"], repeat=15)
     rows.append(Row("python -c 'import json, hashlib, threading, typing'", floor, "ms", baseline="python -c pass", ratio=floor / bare,
                     note="the stdlib the runtime needs"))
-    rows.append(Row("python -c 'import modelpromote.runtime'", imp, "ms", baseline="python -c pass", ratio=imp / bare,
-                    note=f"+{(imp - bare) * 1e3:.1f} ms"))
+    over = imp - bare
+    rows.append(Row("python -c 'import modelpromote.runtime'", imp, "ms", target="<= 30 ms over bare", ok=over <= 0.030,
+                    baseline="python -c pass", ratio=imp / bare, note=f"+{over * 1e3:.1f} ms"))
+    rows += _metrics_rows()
+    return rows
+
+
+def _metrics_rows() -> list[Row]:
+    """The exporter's cost per recorded call, against prometheus_client's own instruments."""
+    try:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+    except ImportError:
+        return []
+    from modelpromote.runtime import Runtime
+    from modelpromote.runtime.metrics import otel_exporter, prometheus_exporter
+
+    rows: list[Row] = []
+    rt = Runtime(CONFIG)
+    metrics = prometheus_exporter(rt, registry=CollectorRegistry())
+    a = rt.route("chat", "user-1")
+    n = 20_000
+
+    def per_call(fn: Callable[[], object]) -> float:
+        def batch() -> None:
+            for _ in range(n):
+                fn()
+
+        return median_call(batch, repeat=9) / n
+
+    record = per_call(lambda: metrics.attempted(a, 0.123, False))
+    reg = CollectorRegistry()
+    c = Counter("bench_requests", "r", ["model", "version", "env"], registry=reg)
+    h = Histogram("bench_latency_seconds", "l", ["model", "version", "env"], registry=reg, buckets=metrics.buckets)
+
+    def client() -> None:
+        c.labels(a.model, a.version, a.env).inc()
+        h.labels(a.model, a.version, a.env).observe(0.123)
+
+    base = per_call(client)
+    rows.append(Row("prometheus_client Counter.inc + Histogram.observe with labels", base, "us", note="exporter baseline"))
+    rows.append(Row("exporter: record one call's attempt (prometheus backend)", record, "us", target="<= 5 us", ok=record <= 5e-6,
+                    baseline="prometheus_client with labels", ratio=record / base))
+    outcome = per_call(lambda: metrics.record_outcome("chat", "user-1", quality=0.9))
+    rows.append(Row("exporter: record_outcome by request key", outcome, "us", baseline="prometheus_client with labels",
+                    ratio=outcome / base))
+    plain = Runtime(CONFIG)
+    call_plain = per_call(lambda: plain.call("chat", "user-1", lambda a: None, timeout=float("inf")))
+    call_metrics = per_call(lambda: rt.call("chat", "user-1", lambda a: None, timeout=float("inf")))
+    rows.append(Row("Runtime.call() without the exporter", call_plain, "us", note="call baseline"))
+    rows.append(Row("Runtime.call() with the exporter", call_metrics, "us", baseline="call() without", ratio=call_metrics / call_plain,
+                    note=f"+{(call_metrics - call_plain) * 1e6:.2f} us per call"))
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    except ImportError:
+        return rows
+    otel = otel_exporter(meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    otel_record = per_call(lambda: otel.attempted(a, 0.123, False))
+    rows.append(Row("exporter: record one call's attempt (OpenTelemetry backend)", otel_record, "us",
+                    baseline="prometheus_client with labels", ratio=otel_record / base, note="SDK cost: 2 instruments + GenAI duration"))
     return rows

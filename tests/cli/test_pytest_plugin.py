@@ -21,11 +21,15 @@ VERSION = "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4"
 
 SUITE = """
 import pytest
+from modelpromote.runtime import Prompt
 
 @pytest.mark.parametrize("i", range({n}))
 def test_answer(i, eval_target, eval_case):
     assert eval_target.provider_model == "claude-3-5-sonnet-20241022"
-    assert eval_target.prompt == 4
+    # The same prompt object as the runtime's Assignment.prompt: text from the catalogue.
+    assert isinstance(eval_target.prompt, Prompt) and eval_target.prompt.version == 4
+    assert "Order record:\\nA-1 shipped" in eval_target.prompt.render(
+        company="Acme", order_id="A-1", order_record="A-1 shipped", customer_name="Ann", question="Where?")
     eval_case.record("helpfulness", score=0.9)
     assert i >= {failures}
 """
@@ -34,6 +38,7 @@ def test_answer(i, eval_target, eval_case):
 @pytest.fixture
 def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     shutil.copy(ROOT / "models" / "manifest.yaml", pytester.path / "manifest.yaml")
+    shutil.copytree(ROOT / "models" / "prompts", pytester.path / "prompts")  # the prompt catalogue's texts
     return pytester
 
 

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from tests.support.manifests import with_prompts
 from tests.support.paths import EXAMPLE
 
 Cli = Callable[..., Result]
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "manifest.yaml") -> str:
+    with_prompts(tmp_path)  # the example's prompt catalogue names files beside the manifest
     p = tmp_path / name
     if isinstance(text, bytes):
         p.write_bytes(text)

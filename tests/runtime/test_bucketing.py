@@ -89,8 +89,10 @@ def test_split_is_within_tolerance_over_100k_keys(weight: int) -> None:
 
 
 def test_ab_split_with_uuid_like_keys() -> None:
-    text = MANIFEST.replace("    canary:\n      production: {baseline: chat-v1.0.0, weight: WEIGHT, started_at: \"2026-05-01T00:00:00Z\"}",
-                            "    experiments:\n      production: {control: chat-v1.0.0, weight: 50, salt: exp-1}")
+    text = MANIFEST.replace(
+        '    canary:\n      production: {baseline: chat-v1.0.0, weight: WEIGHT, started_at: "2026-05-01T00:00:00Z"}',
+        "    experiments:\n      production: {control: chat-v1.0.0, weight: 50, salt: exp-1}",
+    )
     rt = runtime(0, text)
     keys = [hashlib.md5(str(i).encode()).hexdigest() for i in range(100_000)]
     counts = collections.Counter(rt.route("chat", k).arm for k in keys)
@@ -142,14 +144,33 @@ print(hashlib.sha256(",".join(rt.route("m", f"user-{i}").arm for i in range(5000
 
 
 def test_assignments_are_the_same_in_processes_with_different_hash_seeds() -> None:
-    rt = Runtime({"format": 1, "env": "p", "models": {"m": {"version": "b", "versions": {"a": {}, "b": {}},
-        "split": {"salt": "m/p/canary/b", "arms": [{"arm": "canary", "version": "b", "weight": 2500},
-                                                    {"arm": "control", "version": "a", "weight": 7500}]}}}})
+    rt = Runtime(
+        {
+            "format": 1,
+            "env": "p",
+            "models": {
+                "m": {
+                    "version": "b",
+                    "versions": {"a": {}, "b": {}},
+                    "split": {
+                        "salt": "m/p/canary/b",
+                        "arms": [{"arm": "canary", "version": "b", "weight": 2500}, {"arm": "control", "version": "a", "weight": 7500}],
+                    },
+                }
+            },
+        }
+    )
     here = hashlib.sha256(",".join(rt.route("m", f"user-{i}").arm for i in range(5000)).encode()).hexdigest()
     outs = set()
     for seed in ("0", "1", "12345", "random"):
-        r = subprocess.run([sys.executable, "-c", PROBE], env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
-                           capture_output=True, text=True, check=True, cwd=ROOT)
+        r = subprocess.run(
+            [sys.executable, "-c", PROBE],
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         outs.add(r.stdout.strip())
     assert outs == {here}
 
@@ -164,12 +185,22 @@ def test_importing_the_runtime_loads_nothing_heavy() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert r.stdout.strip() == "[]"
     # Nor modelpromote.errors, whose dataclasses import would double the start-up cost.
-    r = subprocess.run([sys.executable, "-c", "import modelpromote.runtime, sys; print('modelpromote.errors' in sys.modules)"],
-                       capture_output=True, text=True, check=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-c", "import modelpromote.runtime, sys; print('modelpromote.errors' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert r.stdout.strip() == "False"
     # ... and the probe is able to see a heavy import when there is one.
-    r = subprocess.run([sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli,")],
-                       capture_output=True, text=True, check=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli,")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert "click" in r.stdout
 
 
@@ -196,9 +227,12 @@ function bucket(salt, key, total = 10000) {
 def test_vectors_in_another_language() -> None:
     doc = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")
     assert JS_BUCKET.strip() in doc  # the port users copy is the one tested here
-    script = JS_BUCKET + """
+    script = (
+        JS_BUCKET
+        + """
 const vectors = JSON.parse(require("fs").readFileSync(0, "utf8"));
 console.log(JSON.stringify(vectors.map(v => Object.keys(v.buckets).map(t => bucket(v.salt, v.key, Number(t))))));
 """
+    )
     r = subprocess.run(["node", "-e", script], input=json.dumps(VECTORS), capture_output=True, text=True, check=True)
     assert json.loads(r.stdout) == [list(v["buckets"].values()) for v in VECTORS]

@@ -13,29 +13,7 @@ from typing import Any
 import pytest
 
 from modelpromote.runtime import Assignment, CallFailed, ConfigError, JsonLinesSink, Runtime, UnknownModel
-
-
-def config(**chat: Any) -> dict[str, Any]:
-    """A runtime config with one model, `chat`: live v2 (canary 5 % vs v1), fallbacks v1 -> ext."""
-    model: dict[str, Any] = {
-        "version": "chat-v2.0.0",
-        "settings": {"timeout_ms": 2000, "max_tokens": 256},
-        "split": {
-            "kind": "canary",
-            "salt": "chat/production/canary/chat-v2.0.0",
-            "arms": [{"arm": "canary", "version": "chat-v2.0.0", "weight": 500}, {"arm": "control", "version": "chat-v1.0.0", "weight": 9500}],
-        },
-        "shadow": "chat-v3.0.0-rc.1",
-        "fallbacks": {"chat-v2.0.0": ["chat-v1.0.0", "ext-model"], "chat-v1.0.0": ["ext-model"]},
-        "versions": {
-            "chat-v2.0.0": {"provider_model": "p-0501", "prompt": None},
-            "chat-v1.0.0": {"provider_model": "p-0301", "prompt": "prompt-v3"},
-            "chat-v3.0.0-rc.1": {"provider_model": "p-0601", "prompt": None},
-            "ext-model": {"provider_model": "ext-model", "prompt": None, "external": True},
-        },
-    }
-    model.update(chat)
-    return {"format": 1, "env": "production", "source": {"git_sha": "abc123"}, "models": {"chat": model}}
+from tests.support.runtime import PROMPT_V3, config, key_in
 
 
 def no_split() -> dict[str, Any]:
@@ -50,17 +28,14 @@ class Clock:
         return self.now
 
 
-def key_in(rt: Runtime, arm: str) -> str:
-    return next(k for k in (f"user-{i}" for i in range(10_000)) if rt.route("chat", k).arm == arm)
-
-
 # -- route ------------------------------------------------------------------------------------
 
 
 def test_route_returns_everything_a_request_needs() -> None:
     rt = Runtime(config())
     a = rt.route("chat", key_in(rt, "control"))
-    assert (a.version, a.provider_model, a.prompt, a.arm) == ("chat-v1.0.0", "p-0301", "prompt-v3", "control")
+    assert (a.version, a.provider_model, a.arm) == ("chat-v1.0.0", "p-0301", "control")
+    assert a.prompt is not None and (a.prompt.version, a.prompt.text, str(a.prompt)) == (3, PROMPT_V3, "prompt-v3")
     assert a.settings["max_tokens"] == 256
     c = rt.route("chat", key_in(rt, "canary"))
     assert (c.version, c.provider_model) == ("chat-v2.0.0", "p-0501")
@@ -399,11 +374,15 @@ def test_concurrent_routes_during_reloads_never_fail(tmp_path: Path) -> None:
     ("data", "code", "words"),
     [
         ("not json", "MP601", "not JSON"),
-        ({**config(), "format": 2}, "MP602", "format 2 is not supported"),
+        ({**config(), "format": 3}, "MP602", "format 3 is not supported"),
         ({k: v for k, v in config().items() if k != "format"}, "MP602", "format None"),
         ({**config(), "models": []}, "MP603", "models: expected an object"),
         (config(version="nope"), "MP603", "'nope' is not listed in models.chat.versions"),
-        (config(split={"salt": "s", "arms": [{"arm": "canary", "version": "chat-v2.0.0", "weight": 0}]}), "MP603", "weight: expected an integer >= 1"),
+        (
+            config(split={"salt": "s", "arms": [{"arm": "canary", "version": "chat-v2.0.0", "weight": 0}]}),
+            "MP603",
+            "weight: expected an integer >= 1",
+        ),
         (config(split={"salt": "s", "arms": [{"arm": "blue", "version": "chat-v2.0.0", "weight": 1}]}), "MP603", "expected one of control"),
     ],
 )

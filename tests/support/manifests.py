@@ -103,3 +103,13 @@ def manifest(text: str = MANIFEST) -> Manifest:
     assert loaded.ok, loaded.findings
     assert loaded.manifest is not None
     return loaded.manifest
+
+
+def with_prompts(directory: Path) -> Path:
+    """Copy the example registry's prompt files into ``directory`` (beside a copy of its manifest)."""
+    import shutil
+
+    from .paths import ROOT
+
+    shutil.copytree(ROOT / "models" / "prompts", directory / "prompts", dirs_exist_ok=True)
+    return directory

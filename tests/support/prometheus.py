@@ -38,9 +38,9 @@ def backfill(openmetrics_text: str, workdir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def serve(data: Path, workdir: Path, *, ready_timeout: float = 30.0) -> Iterator[str]:
+def serve(data: Path, workdir: Path, *, ready_timeout: float = 30.0, config_text: str = CONFIG) -> Iterator[str]:
     binaries()
-    with _prom.serve(data, workdir, ready_timeout=ready_timeout) as url:
+    with _prom.serve(data, workdir, ready_timeout=ready_timeout, config_text=config_text) as url:
         yield url
 
 

@@ -19,9 +19,10 @@ from .common import echo_json, handle_errors, json_option, load_valid, main, man
 def export(env_name: str, out: str | None, manifest_path: str, as_json: bool) -> None:
     """Compile the manifest into a small JSON runtime config for one environment.
 
-    Per model: the live version, its provider model and prompt, the settings, the canary or A/B
-    split (weights in basis points, with its bucketing salt), the shadow version, the fallback
-    chain, and the manifest's git sha.  Applications load it with
+    Per model: the live version, its provider model and prompt (text and sha256 from the prompt
+    catalogue), the settings, the canary or A/B split (weights in basis points, with its bucketing
+    salt), the shadow version, the fallback chain; and the rollback thresholds and the manifest's
+    git sha.  Applications load it with
     `modelpromote.runtime.Runtime.load(path)`, which reloads it when the file changes; writing
     with --out is atomic, so a running application never reads half a file.
 
@@ -63,7 +64,7 @@ def export(env_name: str, out: str | None, manifest_path: str, as_json: bool) ->
     if clashes:
         raise InputError(clashes)
     rev = manifest_revision(manifest_path)
-    config = compile_runtime(m, env_name, source={"manifest": manifest_path, **rev.to_json()})
+    config = compile_runtime(m, env_name, source={"manifest": manifest_path, **rev.to_json()}, prompts=loaded.prompts)
     text = json.dumps(config, indent=2, sort_keys=True) + "\n"
     skipped = skipped_models(m, env_name)
     if out is None:

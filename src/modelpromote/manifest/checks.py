@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..errors import Finding
 from ..versions import VersionError, VersionId, parse_version
+from .prompt_checks import check_prompt_catalogue
 from .schema import Manifest
 from .source import PathKey, Source
 
@@ -20,6 +21,7 @@ def check_manifest(m: Manifest, src: Source) -> list[Finding]:
     external = _check_external(m, src, out)
     _check_models(m, src, parsed, external, out)
     _check_logs(m, src, out)
+    out += check_prompt_catalogue(m, src)
     return out
 
 

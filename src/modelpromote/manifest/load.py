@@ -8,6 +8,7 @@ readable document comes back as located findings, so ``validate`` can report all
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ class Loaded:
     manifest: Manifest | None
     findings: list[Finding] = field(default_factory=list)
     legacy: bool = False
+    #: (model, prompt version) -> text of each catalogued prompt file that could be read.  Filled
+    #: only by :func:`load_manifest` (a file on disk); text from elsewhere has no directory to read.
+    prompts: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -34,14 +38,15 @@ class Loaded:
 
 
 def load_manifest(path: str, *, check: bool = True) -> Loaded:
-    return load_from_source(load_source(path), check=check)
+    """Load the file at ``path``; with ``check``, also read and check its prompt files (beside it)."""
+    return load_from_source(load_source(path), check=check, prompt_root=os.path.dirname(os.path.abspath(path)))
 
 
 def load_text(text: str, path: str = "<input>", *, check: bool = True) -> Loaded:
     return load_from_source(parse(text, path), check=check)
 
 
-def load_from_source(src: Source, *, check: bool = True) -> Loaded:
+def load_from_source(src: Source, *, check: bool = True, prompt_root: str | None = None) -> Loaded:
     data = src.data
     if data is None:
         return Loaded(src, None, [src.finding("MP008", "the manifest is empty")])
@@ -62,11 +67,19 @@ def load_from_source(src: Source, *, check: bool = True) -> Loaded:
         findings.extend(pydantic_findings(exc, src, data))
         return Loaded(src, None, findings, is_legacy)
 
+    texts: dict[tuple[str, int], str] = {}
     if check:
         from .checks import check_manifest
 
         findings.extend(check_manifest(manifest, src))
-    return Loaded(src, manifest, findings, is_legacy)
+        if prompt_root is not None and manifest.prompts:
+            from .prompt_checks import check_prompt_texts
+            from .prompts import read_prompts
+
+            texts, unreadable = read_prompts(manifest, src, prompt_root)
+            findings.extend(unreadable)
+            findings.extend(check_prompt_texts(manifest, src, texts))
+    return Loaded(src, manifest, findings, is_legacy, texts)
 
 
 # -- pydantic errors -> located findings -----------------------------------------------------

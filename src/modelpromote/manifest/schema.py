@@ -164,6 +164,28 @@ class VersionEntry(Strict):
     created_at: AwareDatetime | None = None
 
 
+PromptStatus = Literal["draft", "released"]
+# The prompt number of a pointer's _prompt-v<N> (versions.py's grammar: no leading zeros).
+PromptVersion = Annotated[int, Field(ge=0, le=999_999_999)]
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+class PromptEntry(Strict):
+    """One version of a model's prompt.  The text is a file beside the manifest, so a change to it
+    is a reviewed diff; the digest pins what reviewers approved."""
+
+    version: PromptVersion = Field(description="N of the pointers' _prompt-v<N>.")
+    file: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="Path relative to the manifest's directory, by convention prompts/<model>/v<N>.<ext>."
+    )
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        None, description="Hex SHA-256 of the file's bytes; required once released (sha256sum FILE)."
+    )
+    variables: list[VariableName] = Field(default_factory=list, description="The {{ name }} placeholders of the text.")
+    status: PromptStatus = Field("released", description="draft: may still change (only where prereleases are allowed). released: frozen.")
+    changelog: str = ""
+
+
 class ExternalModel(Strict):
     """A provider model that may appear in fallback chains without a catalogue entry."""
 
@@ -267,6 +289,10 @@ class Manifest(Strict):
     external_models: list[ExternalModel] = Field(default_factory=list)
     models: list[Model] = Field(default_factory=list)
     version_history: list[VersionEntry] = Field(default_factory=list)
+    prompts: dict[Name, list[PromptEntry]] | None = Field(
+        None,
+        description="Prompt catalogue per model.  Once present, every _prompt-v<N> a pointer names must be listed here.",
+    )
     promotions: list[Promotion] = Field(default_factory=list)
     failures: list[FailureRecord] = Field(default_factory=list)
     policies: Policies = Policies()
@@ -280,6 +306,10 @@ class Manifest(Strict):
 
     def catalogue(self) -> dict[str, VersionEntry]:
         return {v.version: v for v in self.version_history}
+
+    def prompt(self, model: str, version: int) -> PromptEntry | None:
+        """The catalogued prompt ``version`` of ``model`` (None also when there is no catalogue)."""
+        return next((p for p in (self.prompts or {}).get(model, ()) if p.version == version), None)
 
 
 def json_schema() -> dict[str, Any]:

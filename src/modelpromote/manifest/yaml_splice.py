@@ -29,7 +29,7 @@ from .source import PathKey, Source, resolve_plain
 # -- scalars ------------------------------------------------------------------------------------
 
 # A plain scalar we are happy to write unquoted: boring characters, single inner spaces.  Anything
-# else is double-quoted; the round-trip property test in tests/test_edit_scalar.py holds us to it.
+# else is double-quoted; the round-trip property test in tests/manifest/test_yaml_splice.py holds us to it.
 _PLAIN_RE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./+@-]*(?: [A-Za-z0-9_./+@-]+)*$")
 # Strings that YAML 1.1 tools (PyYAML's safe_load, Ruby, older Go yaml) would read as something else.
 _YAML11_SPECIAL = re.compile(r"^(?:y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9][0-9_:.eE+-]*|[0-9]{4}-.*|\.[A-Za-z]+)$")

@@ -1,14 +1,17 @@
 """Compile a manifest into the runtime config one environment's applications load.
 
-Pure: a :class:`Manifest` and the revision it came from in, a JSON-able dict out (the layout
-``modelpromote.runtime.build_state`` reads; see docs/runtime.md).  Everything the router needs is
-decided here, once: which arms exist with which weights (basis points), the salts, each version's
-provider model and prompt, and each arm's effective fallback chain.
+Pure: a :class:`Manifest`, the texts of its catalogued prompts (read by the loader) and the
+revision it came from in, a JSON-able dict out (the layout ``modelpromote.runtime.build_state``
+reads; see docs/runtime.md).  Everything the router needs is decided here, once: which arms exist
+with which weights (basis points), the salts, each version's provider model and prompt (with the
+prompt's text and digest), each arm's effective fallback chain, and the rollback thresholds the
+application's metrics exporter needs for its latency buckets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from hashlib import sha256
 from typing import Any
 
 from ..errors import Finding, InputError
@@ -16,6 +19,9 @@ from ..manifest.schema import Manifest, Model, VersionEntry
 from ..runtime.bucketing import TOTAL
 from ..runtime.config import FORMAT
 from ..versions import VersionError, parse_version
+
+#: (model, prompt version) -> text of the prompt file (``Loaded.prompts``).
+PromptTexts = Mapping[tuple[str, int], str]
 
 BP_PER_PERCENT = TOTAL // 100
 
@@ -39,12 +45,30 @@ def model_version(ref: str) -> str:
         return ref
 
 
-def prompt_ref(ref: str) -> str | None:
+def prompt_number(ref: str) -> int | None:
+    """N of a pointer's ``_prompt-v<N>`` (None without one, and for external names)."""
     try:
-        prompt = parse_version(ref).prompt
+        return parse_version(ref).prompt
     except VersionError:
         return None
-    return None if prompt is None else f"prompt-v{prompt}"
+
+
+def compile_prompt(m: Manifest, model: str, n: int, texts: PromptTexts) -> dict[str, Any]:
+    """The runtime config's entry for prompt ``n`` of ``model``: text, sha256, variables.
+
+    A prompt the manifest does not catalogue (no ``prompts`` section) has no text: the runtime
+    knows its number only.  A catalogued prompt whose text was not read is refused rather than
+    exported without it: the application would fail at its first ``render``.
+    """
+    entry = m.prompt(model, n)
+    if entry is None:
+        return {"text": None, "sha256": None, "variables": []}
+    text = texts.get((model, n))
+    if text is None:
+        raise InputError(
+            Finding("MP216", f"{model} prompt-v{n}: the text of {entry.file} was not read", hint="export from the manifest file on disk")
+        )
+    return {"text": text, "sha256": sha256(text.encode("utf-8")).hexdigest(), "variables": list(entry.variables)}
 
 
 def fallback_chain(model: Model, version: str, catalogue: Mapping[str, VersionEntry]) -> list[str]:
@@ -72,14 +96,14 @@ def fallback_chain(model: Model, version: str, catalogue: Mapping[str, VersionEn
 def _version_info(ref: str, catalogue: Mapping[str, VersionEntry], external: set[str]) -> dict[str, Any]:
     entry = catalogue.get(model_version(ref))
     if entry is not None:
-        return {"provider_model": entry.provider_model, "prompt": prompt_ref(ref), "external": False}
+        return {"provider_model": entry.provider_model, "prompt": prompt_number(ref), "external": False}
     if ref in external:
         return {"provider_model": ref, "prompt": None, "external": True}
     # The loader's checks make this unreachable for a valid manifest; stay total anyway.
-    return {"provider_model": None, "prompt": prompt_ref(ref), "external": False}
+    return {"provider_model": None, "prompt": prompt_number(ref), "external": False}
 
 
-def compile_model(m: Manifest, model: Model, env: str) -> dict[str, Any] | None:
+def compile_model(m: Manifest, model: Model, env: str, prompts: PromptTexts | None = None) -> dict[str, Any] | None:
     """One model's runtime entry, or None when nothing of it is live in ``env``."""
     live = model.environments.get(env)
     if live is None:
@@ -125,18 +149,35 @@ def compile_model(m: Manifest, model: Model, env: str) -> dict[str, Any] | None:
     settings_json = settings.model_dump(mode="json", exclude_none=True) if settings is not None else {}
     if not settings_json.get("params"):
         settings_json.pop("params", None)
+    versions = {r: _version_info(r, catalogue, external) for r in refs}
+    numbers = sorted({v["prompt"] for v in versions.values() if v["prompt"] is not None})
     return {
         "version": live,
         "settings": settings_json,
         "split": split,
         "shadow": shadow,
         "fallbacks": chains,
-        "versions": {r: _version_info(r, catalogue, external) for r in refs},
+        "versions": versions,
+        "prompts": {str(n): compile_prompt(m, model.name, n, prompts or {}) for n in numbers},
     }
 
 
-def compile_runtime(m: Manifest, env: str, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The runtime config for ``env``: models live there, and ``source`` (manifest path, git_sha,
+def rollback_thresholds(m: Manifest) -> dict[str, float]:
+    """``policies.rollback``'s thresholds: the exporter's latency buckets must contain the latency
+    ones, so that health can count the requests slower than them."""
+    # Every numeric threshold, so that one added to RollbackPolicy (say latency_p95_ms) travels too.
+    return {
+        k: float(v)
+        for k, v in m.policies.rollback.model_dump().items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and k != "min_breaches"
+    }
+
+
+def compile_runtime(
+    m: Manifest, env: str, *, source: Mapping[str, Any] | None = None, prompts: PromptTexts | None = None
+) -> dict[str, Any]:
+    """The runtime config for ``env``: models live there, their prompts' texts (``prompts``, from
+    ``Loaded.prompts``), the rollback thresholds, and ``source`` (manifest path, git_sha,
     manifest_sha) so every decision event can name the manifest revision it came from."""
     if m.env(env) is None:
         raise InputError(
@@ -144,10 +185,10 @@ def compile_runtime(m: Manifest, env: str, *, source: Mapping[str, Any] | None =
         )
     models = {}
     for model in m.models:
-        entry = compile_model(m, model, env)
+        entry = compile_model(m, model, env, prompts)
         if entry is not None:
             models[model.name] = entry
-    return {"format": FORMAT, "env": env, "source": dict(source or {}), "models": models}
+    return {"format": FORMAT, "env": env, "source": dict(source or {}), "rollback": rollback_thresholds(m), "models": models}
 
 
 def skipped_models(m: Manifest, env: str) -> list[str]:

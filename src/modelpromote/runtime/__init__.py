@@ -3,10 +3,12 @@
     from modelpromote.runtime import Runtime
     rt = Runtime.load("runtime.json")                # written by `modelpromote export`
     a = rt.route("customer-support", user_id)         # a.version, a.provider_model, a.prompt, a.settings, a.arm
-    answer = rt.call("customer-support", user_id, lambda a: client.complete(model=a.provider_model, ...))
+    answer = rt.call("customer-support", user_id, lambda a: client.complete(
+        model=a.provider_model, system=a.prompt.render(customer_name=name, question=q), ...))
 
-Imports nothing heavy (no pydantic, ruamel, PyGithub, click, PyYAML): a test checks it.  See
-docs/runtime.md for the bucketing spec, the config format and the events.
+Imports nothing heavy (no pydantic, ruamel, PyGithub, click, PyYAML): a test checks it.  The
+metrics exporter is a separate import (``modelpromote.runtime.metrics``).  See docs/runtime.md for
+the bucketing spec, the config format, prompts, events and metrics.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 from .assignment import Arm, Assignment
 from .bucketing import TOTAL, bucket, hash32, key_digest
 from .config import FORMAT, State, build_state
-from .events import Event, JsonLinesSink, Sink
+from .events import Event, JsonLinesSink, Sink, sampled
 from .fallback import Attempt, Cooldown
-from .router import DEFAULT_KEY_SALT, Runtime, read_config
+from .prompt import Prompt
+from .router import DEFAULT_KEY_SALT, Recorder, Runtime, read_config
 
 if TYPE_CHECKING:
-    from .errors import CallFailed, ConfigError, UnknownModel
+    from .errors import CallFailed, ConfigError, PromptError, UnknownModel
 
-_LAZY = {"CallFailed", "ConfigError", "UnknownModel"}
+_LAZY = {"CallFailed", "ConfigError", "PromptError", "UnknownModel"}
 
 
 def __getattr__(name: str) -> Any:
@@ -48,6 +51,9 @@ __all__ = [
     "Cooldown",
     "Event",
     "JsonLinesSink",
+    "Prompt",
+    "PromptError",
+    "Recorder",
     "Runtime",
     "Sink",
     "State",
@@ -57,4 +63,5 @@ __all__ = [
     "hash32",
     "key_digest",
     "read_config",
+    "sampled",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from .prompt import Prompt
+
 #: ``control``: the baseline of a canary, the control of an A/B test, or everyone when there is no
 #: split.  ``canary``/``treatment``: the live (new) version.  ``shadow``: only from ``shadow()``.
 Arm = Literal["control", "treatment", "canary", "shadow"]
@@ -30,7 +32,7 @@ class Assignment:
     env: str
     version: str  # a catalogue version id (maybe with _prompt-vN) or an external provider model
     provider_model: str | None  # the name to call the provider's API with
-    prompt: str | None  # "prompt-v4" when the version pins a prompt, else None
+    prompt: Prompt | None  # when the version pins a prompt (_prompt-v4): its text, version, digest, render()
     settings: Mapping[str, Any]  # max_tokens, temperature, timeout_ms, ... (read-only view)
     arm: Arm
     fallback_for: str | None  # set on fallback attempts: the version this one stands in for
@@ -41,7 +43,7 @@ class Assignment:
         env: str,
         version: str,
         provider_model: str | None,
-        prompt: str | None,
+        prompt: Prompt | None,
         settings: Mapping[str, Any],
         arm: Arm,
         fallback_for: str | None = None,
@@ -72,4 +74,5 @@ class Assignment:
     def to_json(self) -> dict[str, Any]:
         d = {f: getattr(self, f) for f in _FIELDS}
         d["settings"] = dict(self.settings)
+        d["prompt"] = None if self.prompt is None else self.prompt.to_json()
         return d

@@ -8,16 +8,23 @@ Pure: data in, :class:`State` or ``ConfigError`` out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from hashlib import sha256
 from types import MappingProxyType
 from typing import Any, NoReturn, cast
 
 from .assignment import ARMS, Arm, Assignment
 from .bucketing import HASH_SPACE
+from .prompt import Prompt, placeholders
 
 #: Version of the runtime config's layout.  Bump it on any change an older runtime would misread.
-FORMAT = 1
-SUPPORTED_FORMATS = (FORMAT,)
+#: 2: prompts carry their text and digest (``models.<m>.prompts``), ``versions.<v>.prompt`` is the
+#: number, and ``rollback`` holds the thresholds.  Format 1 (``"prompt": "prompt-v4"``) still loads:
+#: its prompts have no text.
+FORMAT = 2
+SUPPORTED_FORMATS = (1, FORMAT)
+_FORMAT1_PROMPT = re.compile(r"prompt-v(0|[1-9][0-9]{0,8})")
 
 
 class ModelPlan:
@@ -50,12 +57,15 @@ class ModelPlan:
 class State:
     """A whole compiled config; swapped as one reference on reload."""
 
-    __slots__ = ("env", "models", "source")
+    __slots__ = ("env", "models", "rollback", "source")
 
-    def __init__(self, env: str, source: Mapping[str, Any], models: Mapping[str, ModelPlan]) -> None:
+    def __init__(
+        self, env: str, source: Mapping[str, Any], models: Mapping[str, ModelPlan], rollback: Mapping[str, float] | None = None
+    ) -> None:
         self.env = env
         self.source = source  # manifest path, git_sha, manifest_sha
         self.models = models
+        self.rollback: Mapping[str, float] = rollback if rollback is not None else MappingProxyType({})  # policies.rollback
 
     @property
     def git_sha(self) -> str | None:
@@ -99,22 +109,73 @@ def build_state(data: Any, file: str | None = None) -> State:
     env = cast(str, _str(top.get("env"), "env", file))
     source = _obj(top.get("source", {}), "source", file)
     models = _obj(top.get("models"), "models", file)
-    plans = {name: _plan(name, env, _obj(spec, f"models.{name}", file), file) for name, spec in models.items()}
-    return State(env=env, source=MappingProxyType(dict(source)), models=MappingProxyType(plans))
+    rollback = _obj(top.get("rollback", {}), "rollback", file)
+    for k, v in rollback.items():
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            _fail(f"rollback.{k}", f"expected a number, got {v!r}", file)
+    plans = {name: _plan(name, env, _obj(spec, f"models.{name}", file), file, fmt) for name, spec in models.items()}
+    return State(env=env, source=MappingProxyType(dict(source)), models=MappingProxyType(plans), rollback=MappingProxyType(dict(rollback)))
 
 
-def _plan(name: str, env: str, spec: dict[str, Any], file: str | None) -> ModelPlan:
+def _prompts(name: str, spec: dict[str, Any], file: str | None) -> dict[int, Prompt]:
+    """``models.<name>.prompts`` (format 2): each text must match its digest and declared variables."""
+    where = f"models.{name}.prompts"
+    out: dict[int, Prompt] = {}
+    for key, raw in _obj(spec.get("prompts", {}), where, file).items():
+        at = f"{where}.{key}"
+        if not key.isdigit() or (len(key) > 1 and key[0] == "0"):
+            _fail(at, "prompt keys are version numbers such as '4'", file)
+        entry = _obj(raw, at, file)
+        text, digest, variables = entry.get("text"), entry.get("sha256"), entry.get("variables", [])
+        if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+            _fail(f"{at}.variables", "expected a list of names", file)
+        if text is None and digest is None:
+            out[int(key)] = Prompt(name, int(key), None, None, variables)
+            continue
+        if not isinstance(text, str) or not isinstance(digest, str):
+            _fail(at, "text and sha256 are both strings, or both null", file)
+        if sha256(text.encode("utf-8")).hexdigest() != digest:
+            from .errors import config_error
+
+            raise config_error(
+                "MP607", f"{at}: the prompt text does not match its sha256 {digest[:12]}…", file,
+                hint="the file was edited or damaged; re-create it with `modelpromote export`",
+            )  # fmt: skip
+        if set(placeholders(text)) != set(variables):
+            _fail(f"{at}.variables", f"{variables} are not the placeholders of the text {list(placeholders(text))}", file)
+        out[int(key)] = Prompt(name, int(key), text, "sha256:" + digest, variables)
+    return out
+
+
+def _prompt_of(name: str, info: dict[str, Any], prompts: dict[int, Prompt], fmt: int, at: str, file: str | None) -> Prompt | None:
+    value = info.get("prompt")
+    if value is None:
+        return None
+    if fmt == 1:  # "prompt-v4": the number only
+        m = _FORMAT1_PROMPT.fullmatch(value) if isinstance(value, str) else None
+        if m is None:
+            _fail(at, f"expected 'prompt-v<N>' or null, got {value!r}", file)
+        return Prompt(name, int(m.group(1)), None)
+    if not isinstance(value, int) or isinstance(value, bool):
+        _fail(at, f"expected a prompt number or null, got {value!r}", file)
+    if value not in prompts:
+        _fail(at, f"prompt {value} is not in models.{name}.prompts", file)
+    return prompts[value]
+
+
+def _plan(name: str, env: str, spec: dict[str, Any], file: str | None, fmt: int = FORMAT) -> ModelPlan:
     where = f"models.{name}"
     live = cast(str, _str(spec.get("version"), f"{where}.version", file))
     versions = _obj(spec.get("versions"), f"{where}.versions", file)
     settings = MappingProxyType(dict(_obj(spec.get("settings", {}), f"{where}.settings", file)))
+    prompts = _prompts(name, spec, file) if fmt >= 2 else {}
 
     def make(version: str, arm: Arm, at: str, fallback_for: str | None = None) -> Assignment:
         if version not in versions:
             _fail(at, f"{version!r} is not listed in {where}.versions", file)
         info = _obj(versions[version], f"{where}.versions.{version}", file)
         provider_model = _str(info.get("provider_model"), f"{where}.versions.{version}.provider_model", file, optional=True)
-        prompt = _str(info.get("prompt"), f"{where}.versions.{version}.prompt", file, optional=True)
+        prompt = _prompt_of(name, info, prompts, fmt, f"{where}.versions.{version}.prompt", file)
         return Assignment(name, env, version, provider_model, prompt, settings, arm, fallback_for)
 
     split = spec.get("split")

@@ -23,6 +23,10 @@ class UnknownModel(InputError, LookupError):
     """``route``/``call`` asked for a model the runtime config does not have (MP604)."""
 
 
+class PromptError(InputError, ValueError):
+    """``Prompt.render`` was given the wrong variables (MP608), or the prompt has no text (MP609)."""
+
+
 class CallFailed(ServiceError):
     """Every attempt of ``call`` failed (MP605); ``attempts`` says how each version failed."""
 
@@ -37,6 +41,10 @@ def config_error(
     code: str, message: str, file: str | None, line: int | None = None, col: int | None = None, hint: str | None = None
 ) -> ConfigError:
     return ConfigError(Finding(code, message, file, line, col, hint))
+
+
+def prompt_error(code: str, message: str, hint: str) -> PromptError:
+    return PromptError(Finding(code, message, hint=hint))
 
 
 def unknown_model(message: str, file: str | None, hint: str) -> UnknownModel:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .assignment import Assignment
 from .bucketing import key_digest
@@ -54,6 +54,16 @@ def read_config(path: str) -> State:
     return build_state(data, path)
 
 
+class Recorder(Protocol):
+    """What the runtime tells a metrics exporter (``modelpromote.runtime.metrics.Metrics``)."""
+
+    def attempted(self, a: Assignment, seconds: float, failed: bool, error_type: str | None = None) -> None:
+        """One attempt of a call on ``a.version`` ended (``failed``: an exception or a timeout)."""
+
+    def served(self, a: Assignment, key: str) -> None:
+        """``key``'s request is served by ``a`` (route(), or the attempt of call() that answered)."""
+
+
 def _signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -79,9 +89,11 @@ class Runtime:
         cooldown: float = 30.0,
         path: str | None = None,
         check_interval: float = 1.0,
+        recorder: Recorder | None = None,
     ) -> None:
         self._state = config if isinstance(config, State) else build_state(config)
         self._on_event = on_event
+        self._recorder = recorder
         self._key_salt = key_salt
         self._clock = clock
         self._wall = wall_clock
@@ -104,7 +116,7 @@ class Runtime:
         """Load a runtime config file (from ``modelpromote export``); raises ``ConfigError`` if unusable.
 
         Keyword options are those of ``Runtime(...)``: on_event, key_salt, clock, wall_clock,
-        cooldown_threshold, cooldown, check_interval.
+        cooldown_threshold, cooldown, check_interval, recorder.
         """
         p = os.fspath(path)
         try:
@@ -123,10 +135,15 @@ class Runtime:
         if self._path is not None and self._clock() >= self._next_check:
             self._current()
         plan = self._state.models.get(model) or self._plan(model)
-        if self._on_event is None:
+        if self._on_event is None and self._recorder is None:
             return self._assign(plan, key)
         t = time.perf_counter()
         a = self._assign(plan, key)
+        if self._recorder is not None:
+            try:
+                self._recorder.served(a, key)
+            except Exception:
+                self.sink_errors += 1
         self._emit("route", a, key, (time.perf_counter() - t) * 1e3, "routed")
         return a
 
@@ -160,22 +177,34 @@ class Runtime:
             # Everything is cooling down: trying beats failing without a try.
             runnable = list(candidates)
         last_exc: BaseException | None = None
+        rec = self._recorder
         for a in runnable:
             limit = self._timeout(a, timeout)
             t = time.perf_counter()
             try:
                 result = run_with_timeout(fn, a, limit)
             except AttemptTimeout as exc:
-                attempts.append(Attempt(a.version, "timeout", (time.perf_counter() - t) * 1e3, "timeout"))
+                took = time.perf_counter() - t
+                attempts.append(Attempt(a.version, "timeout", took * 1e3, "timeout"))
                 self.cooldown.failed(model, a.version)
+                self._record(rec, a, took, "timeout")
                 last_exc = exc
             except Exception as exc:
-                attempts.append(Attempt(a.version, "error", (time.perf_counter() - t) * 1e3, type(exc).__name__))
+                took = time.perf_counter() - t
+                attempts.append(Attempt(a.version, "error", took * 1e3, type(exc).__name__))
                 self.cooldown.failed(model, a.version)
+                self._record(rec, a, took, type(exc).__name__)
                 last_exc = exc
             else:
-                attempts.append(Attempt(a.version, "ok", (time.perf_counter() - t) * 1e3))
+                took = time.perf_counter() - t
+                attempts.append(Attempt(a.version, "ok", took * 1e3))
                 self.cooldown.succeeded(model, a.version)
+                if rec is not None:
+                    self._record(rec, a, took, None)
+                    try:
+                        rec.served(a, key)
+                    except Exception:
+                        self.sink_errors += 1
                 outcome = "ok" if a is primary else "fallback"
                 self._emit("call", a, key, (time.perf_counter() - t0) * 1e3, outcome, attempts=attempts, primary=primary.version)
                 return result
@@ -204,7 +233,9 @@ class Runtime:
                 outcome, error = "timeout", "timeout"
             except Exception as exc:
                 outcome, error = "error", type(exc).__name__
-            self._emit("shadow", a, key, (time.perf_counter() - t) * 1e3, outcome, error=error)
+            took = time.perf_counter() - t
+            self._record(self._recorder, a, took, error)  # the shadow version's own health
+            self._emit("shadow", a, key, took * 1e3, outcome, error=error)
 
         threading.Thread(target=background, name=f"modelpromote-shadow-{model}", daemon=True).start()
         return True
@@ -225,6 +256,15 @@ class Runtime:
 
     def models(self) -> list[str]:
         return sorted(self._current().models)
+
+    @property
+    def rollback(self) -> Mapping[str, float]:
+        """The manifest's rollback thresholds (``policies.rollback``) the config was exported with."""
+        return self._current().rollback
+
+    def attach(self, recorder: Recorder | None) -> None:
+        """Send call outcomes to ``recorder`` (a metrics exporter) from now on; None detaches."""
+        self._recorder = recorder
 
     def reload(self) -> bool:
         """Check the file now (not waiting for ``check_interval``); True if a new config is in use."""
@@ -308,6 +348,14 @@ class Runtime:
         if self.last_error != finding:
             self.last_error = finding
             self._emit_raw({"event": "reload_error", "outcome": "kept_old", "code": finding.code, "message": finding.message})
+
+    def _record(self, rec: Recorder | None, a: Assignment, seconds: float, error: str | None) -> None:
+        if rec is None:
+            return
+        try:
+            rec.attempted(a, seconds, error is not None, error)
+        except Exception:
+            self.sink_errors += 1  # like a broken event sink: metrics never fail a request
 
     def _emit(self, kind: str, a: Assignment, key: str, latency_ms: float, outcome: str, **extra: Any) -> None:
         if self._on_event is None:

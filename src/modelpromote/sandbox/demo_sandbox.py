@@ -216,6 +216,10 @@ def sandbox(opts: DemoOptions, stack: ExitStack) -> Iterator[Sandbox]:
     schema = example.with_name("manifest.schema.json")
     if schema.is_file():
         files["models/manifest.schema.json"] = schema.read_bytes()
+    # The prompt catalogue's texts live beside the manifest (models/prompts/<model>/v<N>.md).
+    for prompt in sorted(example.parent.glob("prompts/**/*")):
+        if prompt.is_file():
+            files[f"models/{prompt.relative_to(example.parent).as_posix()}"] = prompt.read_bytes()
     init_bare(remote, files)
     users = {login: f"ghp_sandbox_{login.replace('[bot]', '_bot')}" for login in (AUTHOR, *REVIEWERS, "erin", BOT)}
     gh = stack.enter_context(GitHubEmulator(remote, users=users, teams=TEAMS, record=False))

@@ -1,6 +1,6 @@
 """The demo's story: the steps in order, each running real commands and checking what changed.
 
-:data:`STEPS` is the story in one place (id -> title, why); docs/demo.md and tests/test_demo.py
+:data:`STEPS` is the story in one place (id -> title, why); docs/demo.md and tests/sandbox/test_demo.py
 follow it.  Every check that fails raises :class:`~.demo_run.StepFailed` through the step's
 context, which stops the demo there.
 """

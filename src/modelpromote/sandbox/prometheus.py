@@ -7,7 +7,7 @@ replay hours of traffic in a second.  Backfill details that bite: promtool wants
 data from any date stays queryable; a block backfilled while the server runs is only seen after a
 restart (``serve`` again: it takes about 0.1 s).
 
-Used by the health tests (tests/prom/ adds the pytest skip/fail policy) and by ``modelpromote demo``.
+Used by the health tests (tests/support/prometheus.py adds the pytest skip/fail policy) and by ``modelpromote demo``.
 """
 
 from __future__ import annotations
@@ -87,14 +87,17 @@ def backfill(openmetrics_text: str, workdir: Path, *, name: str = "metrics.om") 
 
 
 @contextlib.contextmanager
-def serve(data: Path, workdir: Path, *, ready_timeout: float = 30.0, port: int | None = None) -> Iterator[str]:
+def serve(
+    data: Path, workdir: Path, *, ready_timeout: float = 30.0, port: int | None = None, config_text: str = CONFIG
+) -> Iterator[str]:
     """Start prometheus on 127.0.0.1:<port> (default: a free one) over ``data``; yield its base URL; always stop it.
 
-    Passing the port of a server just stopped restarts it at the same URL.
+    Passing the port of a server just stopped restarts it at the same URL.  ``config_text``: the
+    prometheus.yml (default: no scraping; a test of a live exporter passes its scrape job).
     """
     prom, _ = _binaries()
     config = workdir / "prometheus.yml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     for attempt in range(3):  # a free port can be taken between probing and binding
         if port is None or attempt > 0:
             port = free_port()

@@ -7,10 +7,12 @@ highest one it is live in); a version live nowhere is headed for the top rung, p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import Finding, InputError
+from ...runtime.prompt import Prompt
 from ...versions import VersionError, parse_version
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ class Target:
     model: str
     version: str  # as given: may carry _prompt-vN
     model_version: str  # the catalogue id
-    prompt: int | None
+    prompt: Prompt | None  # the same object as the runtime's Assignment.prompt
     base_model: str
     provider_model: str | None
     status: str
@@ -33,6 +35,7 @@ class Target:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["live_in"] = list(self.live_in)
+        d["prompt"] = None if self.prompt is None else self.prompt.to_json()
         return d
 
 
@@ -45,7 +48,20 @@ def default_env(manifest: Manifest, model: str, version: str) -> str:
     return ladder[-1]
 
 
-def resolve_target(manifest: Manifest, model: str, version: str, env: str | None = None) -> Target:
+def target_prompt(manifest: Manifest, model: str, n: int | None, texts: Mapping[tuple[str, int], str]) -> Prompt | None:
+    """Prompt ``n`` of ``model`` with its text when the catalogue has it (``texts``: ``Loaded.prompts``)."""
+    if n is None:
+        return None
+    entry = manifest.prompt(model, n)
+    text = texts.get((model, n))
+    if entry is None or text is None:
+        return Prompt(model, n, None)
+    return Prompt(model, n, text, None, entry.variables)
+
+
+def resolve_target(
+    manifest: Manifest, model: str, version: str, env: str | None = None, prompts: Mapping[tuple[str, int], str] | None = None
+) -> Target:
     m = manifest.model(model)
     if m is None:
         models = ", ".join(x.name for x in manifest.models)
@@ -65,5 +81,6 @@ def resolve_target(manifest: Manifest, model: str, version: str, env: str | None
         raise InputError(Finding("MP204", f"no environment {env_name!r}", hint=f"environments: {envs}"))
     settings = m.config.get(env_name)
     live_in = tuple(name for name, ptr in m.environments.items() if ptr == version)
-    return Target(model, version, vid.model_version, vid.prompt, entry.base_model, entry.provider_model, entry.status, env_name,
+    prompt = target_prompt(manifest, model, vid.prompt, prompts or {})
+    return Target(model, version, vid.model_version, prompt, entry.base_model, entry.provider_model, entry.status, env_name,
                   settings.model_dump(exclude_none=True) if settings is not None else {}, live_in)
