@@ -151,6 +151,10 @@ CODES: dict[str, tuple[str, str]] = {
     "MP718": ("health pull request out of scope", "one commit on the current base changing only the manifest; re-run health to rebuild"),
     "MP719": ("health change recorded at an impossible time", "the entry time must lie between the state it changes and now"),
     "MP720": ("health pull request not opened by the health bot", "owners approve it like a promotion, or let health open it"),
+    "MP721": (
+        "pull request not on the base branch's tip",
+        "update the branch with the base (GitHub's 'Update branch', or re-run `modelpromote pr`, which rebuilds it on the tip)",
+    ),
 }
 
 

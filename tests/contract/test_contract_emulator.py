@@ -44,6 +44,10 @@ def exercise(gh: GitHubEmulator) -> None:
     with pytest.raises(github.GithubException):
         repo.create_git_ref("refs/heads/promote/x", commit.sha)
 
+    assert repo.compare(main.object.sha, commit.sha).merge_base_commit.sha == main.object.sha
+    assert repo.get_collaborator_permission("BOB") == "write"  # logins compare case-insensitively
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_collaborator_permission("nobody-at-all")
     pr = repo.create_pull(base="main", head="promote/x", title="Promote", body="plan")
     list(repo.get_pulls(state="open", head="acme:promote/x"))
     pr = repo.get_pull(pr.number)

@@ -397,6 +397,21 @@ class GitHub:
 
         return self.call(f"read members of team {org}/{slug}", get)
 
+    def permission(self, login: str) -> str:
+        """The login's permission on the repository (admin/maintain/write/triage/read); "none" for a non-collaborator."""
+
+        def get() -> str:
+            try:
+                return str(self.repo.get_collaborator_permission(login))
+            except self._gh_mod.UnknownObjectException:
+                return "none"
+
+        return self.call(f"read the permission of {login}", get)
+
+    def merge_base(self, base: str, head: str) -> str:
+        """The merge base of two commits (the compare API's merge_base_commit)."""
+        return self.call(f"compare {base[:12]}...{head[:12]}", lambda: str(self.repo.compare(base, head).merge_base_commit.sha))
+
     # -- statuses ------------------------------------------------------------------------------
 
     def set_status(self, sha: str, context: str, state: str, description: str, target_url: str | None = None) -> bool:

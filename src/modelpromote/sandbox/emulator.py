@@ -80,6 +80,15 @@ class Exchange:
 
 Handler = Callable[[Request], Response]
 
+# GitHub's `permission` field keeps the legacy names: maintain reads as write, triage as read.
+LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read", "none": "none"}
+_RANK = ["none", "read", "triage", "write", "maintain", "admin"]
+
+
+def _perms(role: str) -> JSON:
+    rank = _RANK.index(role)
+    return {"pull": rank >= 1, "triage": rank >= 2, "push": rank >= 3, "maintain": rank >= 4, "admin": rank >= 5}
+
 
 class GitHubEmulator:
     """The emulator: start it, point PyGithub (or curl) at :attr:`url`, stop it."""
@@ -163,9 +172,17 @@ class GitHubEmulator:
             if login not in self.state.users:
                 kind = "Bot" if login.endswith("[bot]") else "User"
                 self.state.users[login] = st.User(login, self.state.next_id(), kind, name=login.title(), email=f"{login}@example.invalid")
+            self.state.roles.setdefault(login.lower(), "write")
             token = token or f"ghp_sandbox_{login}"
             self.state.tokens[token] = login
             return token
+
+    def set_role(self, login: str, role: str) -> None:
+        """The login's repository role: admin, maintain, write, triage, read or none."""
+        if role not in LEGACY_PERMISSION:
+            raise ValueError(f"unknown role {role!r}")
+        with self.lock:
+            self.state.roles[login.lower()] = role
 
     def token(self, login: str) -> str:
         """The token that authenticates as ``login`` (reviews are created as the token's user)."""
@@ -297,6 +314,8 @@ class GitHubEmulator:
             ("POST", r + rf"/issues/{n}/comments", self.create_comment),
             ("PATCH", r + r"/issues/comments/(?P<cid>\d+)", self.update_comment),
             ("GET", r + r"/commits/(?P<ref>[^/]+)", self.get_repo_commit),
+            ("GET", r + r"/compare/(?P<basehead>[^/]+)", self.compare),
+            ("GET", r + r"/collaborators/(?P<login>[^/]+)/permission", self.collaborator_permission),
             ("POST", r + r"/statuses/(?P<sha>\w+)", self.create_status),
             ("GET", r + r"/commits/(?P<ref>.+)/statuses", self.list_statuses),
             ("GET", r + r"/commits/(?P<ref>.+)/status", self.combined_status),
@@ -914,6 +933,68 @@ class GitHubEmulator:
         }
         data["stats"]["total"] = data["stats"]["additions"] + data["stats"]["deletions"]
         return Response(200, data)
+
+    def compare(self, req: Request) -> Response:
+        base_ref, sep, head_ref = req.params["basehead"].partition("...")
+        if not sep:
+            raise not_found()
+        base, head = self._resolve(base_ref), self._resolve(head_ref)
+        mb = self.git.merge_base(base, head)
+        if mb is None:
+            raise not_found()  # GitHub: "No common ancestor between ..." answers 404
+        ahead, behind = self.git.count_commits(mb, head), self.git.count_commits(mb, base)
+        status = "identical" if ahead == behind == 0 else "ahead" if behind == 0 else "behind" if ahead == 0 else "diverged"
+
+        def commit(sha: str) -> JSON:
+            return self.get_repo_commit(Request("GET", f"commits/{sha}", {}, None, req.login, {"ref": sha})).body  # type: ignore[no-any-return]
+
+        files = self.git.diff(mb, head)
+        return Response(
+            200,
+            {
+                "url": f"{self.render.repo_api}/compare/{base_ref}...{head_ref}",
+                "html_url": f"{self.render.repo_web}/compare/{base_ref}...{head_ref}",
+                "permalink_url": f"{self.render.repo_web}/compare/{base[:7]}...{head[:7]}",
+                "diff_url": f"{self.render.repo_web}/compare/{base_ref}...{head_ref}.diff",
+                "patch_url": f"{self.render.repo_web}/compare/{base_ref}...{head_ref}.patch",
+                "base_commit": commit(base),
+                "merge_base_commit": commit(mb),
+                "status": status,
+                "ahead_by": ahead,
+                "behind_by": behind,
+                "total_commits": ahead,
+                "commits": [],
+                "files": [
+                    {
+                        "sha": f.sha,
+                        "filename": f.path,
+                        "status": f.status,
+                        "additions": f.additions,
+                        "deletions": f.deletions,
+                        "changes": f.additions + f.deletions,
+                        "blob_url": f"{self.render.repo_web}/blob/{head}/{f.path}",
+                        "raw_url": f"{self.render.repo_web}/raw/{head}/{f.path}",
+                        "contents_url": f"{self.render.repo_api}/contents/{f.path}?ref={head}",
+                    }
+                    for f in files
+                ],
+            },
+        )
+
+    def collaborator_permission(self, req: Request) -> Response:
+        wanted = req.params["login"].lower()
+        user = next((u for login, u in self.state.users.items() if login.lower() == wanted), None)
+        if user is None:
+            raise not_found()
+        role = self.state.roles.get(wanted, "none")
+        return Response(
+            200,
+            {
+                "permission": LEGACY_PERMISSION[role],
+                "role_name": role,
+                "user": {**(self._user(user.login) or {}), "permissions": _perms(role), "role_name": role},
+            },
+        )
 
     # -- statuses and checks -------------------------------------------------------------------
 

@@ -162,6 +162,9 @@ class State:
     deployments: list[Deployment] = field(default_factory=list)
     deployment_statuses: list[DeploymentStatus] = field(default_factory=list)
     dispatches: list[Dispatch] = field(default_factory=list)
+    # Repository role per login, lower-cased (GitHub compares logins case-insensitively); users
+    # added to the emulator are writers unless a test says otherwise.
+    roles: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
