@@ -299,7 +299,7 @@ def test_status_document_shape_errors_name_the_field() -> None:
 
 def test_deploy_follows_canary_steps_completion_and_rollbacks() -> None:
     at5, at25 = manifest(with_canary(5)), manifest(with_canary(25))
-    [step] = deployment_requests(at5, at25)
+    [step] = deployment_requests(at5, at25)  # deployed: the canary at 5 %; the manifest: 25 %
     assert (step.model, step.env, step.version, step.strategy, step.weight) == ("customer-support", "production", NEW, "canary", 25)
     done = TEXT.replace(CS_PROD, f"      production: {NEW}\n    # Runtime")
     [complete] = deployment_requests(at25, manifest(done))

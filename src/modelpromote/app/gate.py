@@ -143,7 +143,7 @@ def _judge_change(gh: GitHubPort, info: PullInfo, manifest_path: str, tip: str, 
         raise CheckFailed(Finding("MP714", f"no {manifest_path} on {info.base_ref} ({tip[:12]})"))
     base_m = valid_manifest(base_text, f"{manifest_path}@{tip[:12]}")
     check, head_m = _head_check(gh.read_file(manifest_path, info.head_sha), manifest_path)
-    parts = classify(base_m, head_m, files, f"{_models_dir(manifest_path)}/prompts") if head_m is not None else []
+    parts = classify(base_m, head_m, files, _models_dir(manifest_path)) if head_m is not None else []
     needs = [Need(p.what, p.required, _owners_of(gh, base_m, p.owners_of)) for p in parts]
     if head_m is not None and not parts:
         needs = [Need("comments and formatting only", 0)]

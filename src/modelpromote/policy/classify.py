@@ -28,6 +28,7 @@ part                   what changed                                           ap
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -178,15 +179,17 @@ def _catalogue_parts(base: Manifest, head: Manifest) -> list[Part]:
     return parts
 
 
-def _prompt_file_parts(base: Manifest, head: Manifest, files: Sequence[str], prompts_dir: str) -> list[Part]:
+def _prompt_file_parts(base: Manifest, head: Manifest, files: Sequence[str], models_dir: str) -> list[Part]:
     """A prompt file changed while its catalogue entry did not: the text under a digest moved."""
     parts: list[Part] = []
-    entries = {f"{prompts_dir}/{p.file}": (model, p) for model, ps in (head.prompts or {}).items() for p in ps}
+    # Catalogue paths are relative to the manifest's folder.
+    entries = {posixpath.normpath(f"{models_dir}/{p.file}"): (model, p) for model, ps in (head.prompts or {}).items() for p in ps}
+    prompts_dir = f"{models_dir}/prompts"
     base_entries = {(model, p.version): p for model, ps in (base.prompts or {}).items() for p in ps}
     for path in files:
-        if not path.startswith(prompts_dir + "/"):
-            continue
         hit = entries.get(path)
+        if hit is None and not path.startswith(prompts_dir + "/"):
+            continue
         if hit is None:
             parts.append(Part("release", f"{path} (no catalogue entry names it)", 1, ()))
             continue
@@ -206,7 +209,7 @@ def _prompt_file_parts(base: Manifest, head: Manifest, files: Sequence[str], pro
     return parts
 
 
-def classify(base: Manifest, head: Manifest, files: Sequence[str] = (), prompts_dir: str = "models/prompts") -> list[Part]:
+def classify(base: Manifest, head: Manifest, files: Sequence[str] = (), models_dir: str = "models") -> list[Part]:
     """Every part of the change from ``base`` to ``head`` with the approvals it needs (empty: nothing changed)."""
     parts: list[Part] = []
     everyone = tuple(m.name for m in base.models)
@@ -228,5 +231,5 @@ def classify(base: Manifest, head: Manifest, files: Sequence[str] = (), prompts_
     for name in sorted(set(bm) | set(hm)):
         parts += _model_parts(base, bm.get(name), hm.get(name), name)
     parts += _catalogue_parts(base, head)
-    parts += _prompt_file_parts(base, head, files, prompts_dir)
+    parts += _prompt_file_parts(base, head, files, models_dir)
     return parts

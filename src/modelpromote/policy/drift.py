@@ -11,7 +11,8 @@
   ``modelpromote export``: ``env`` and ``models.<name>.version`` / ``.split``), which says what
   really serves traffic.
 
-A canary in progress is not drift when the deployment says canary at the manifest's weight.
+A canary in progress is not drift when the deployment says canary at the manifest's weight; an
+A/B experiment (``experiments.<env>``) is deployed as strategy ``ab`` at the treatment's weight.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ from typing import Any, Literal
 
 from ..manifest.query import cells
 from ..manifest.schema import Manifest
-from .deploy import PAYLOAD_KIND
 
-Strategy = Literal["canary", "full"]
+# Marks our deployments' payloads, so a re-run can recognise what it created before.
+PAYLOAD_KIND = "modelpromote/v1"
+
+Strategy = Literal["canary", "ab", "full"]
 STARTED = frozenset({"success", "in_progress"})
 ENDED_BADLY = frozenset({"failure", "error"})
 
 
 @dataclass(frozen=True)
 class Live:
-    """One model in one environment: which version, and whether as a canary at ``weight`` %."""
+    """One model in one environment: which version, and whether as a canary (or the treatment of an
+    A/B experiment) at ``weight`` % over ``baseline`` (the control)."""
 
     model: str
     env: str
@@ -47,6 +51,8 @@ class Live:
         if self.strategy == "canary":
             over = f" over {self.baseline}" if self.baseline else ""
             return f"{self.version} (canary {self.weight}%{over})"
+        if self.strategy == "ab":
+            return f"{self.version} (A/B {self.weight}% vs {self.baseline})"
         return self.version
 
 
@@ -89,8 +95,11 @@ def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -
         if version is None:
             continue
         c = mod.canary.get(e.name)
+        x = mod.experiments.get(e.name)
         if c is not None:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version, "canary", c.weight, c.baseline)
+        elif x is not None:
+            out[(mod.name, e.name)] = Live(mod.name, e.name, version, "ab", x.weight, x.control)
         else:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version)
     return out
@@ -113,13 +122,14 @@ def counts_as_deployed(states: Iterable[str]) -> bool:
 
 def from_deployment(r: DeploymentRecord) -> Live:
     p = r.payload
-    canary = p.get("strategy") == "canary"
-    raw = p.get("canary_weight") if canary else 100
+    strategy: Strategy = "canary" if p.get("strategy") == "canary" else "ab" if p.get("strategy") == "ab" else "full"
+    raw = p.get("canary_weight") if strategy == "canary" else p.get("weight") if strategy == "ab" else 100
     if not isinstance(raw, int) or isinstance(raw, bool):
         raw = p.get("weight")
     weight = raw if isinstance(raw, int) and not isinstance(raw, bool) else 100
-    baseline = p.get("previous_version") if canary and isinstance(p.get("previous_version"), str) else None
-    return Live(str(p["model"]), r.env, str(p["version"]), "canary" if canary else "full", weight, baseline, r.created_at, str(r.id))
+    base_key = {"canary": "previous_version", "ab": "control_version"}.get(strategy)
+    baseline = p.get(base_key) if base_key and isinstance(p.get(base_key), str) else None
+    return Live(str(p["model"]), r.env, str(p["version"]), strategy, weight, baseline, r.created_at, str(r.id))
 
 
 def latest_deployed(records: Iterable[DeploymentRecord]) -> dict[tuple[str, str], Live]:
@@ -187,6 +197,14 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
 # -- the comparison ----------------------------------------------------------------------------
 
 
+def shape(live: Live) -> tuple[str, int, str | None]:
+    """What must match besides the version: the strategy, its weight and, for A/B, the control."""
+    if live.strategy == "full":
+        return ("full", 100, None)
+    return (live.strategy, live.weight, live.baseline if live.strategy == "ab" else None)
+
+
+
 def compare(
     want: Mapping[tuple[str, str], Live],
     have: Mapping[tuple[str, str], Live],
@@ -208,7 +226,7 @@ def compare(
             out.append(Mismatch(w.model, w.env, source, "missing", w.describe(), None, None))
         elif h.version != w.version:
             out.append(Mismatch(w.model, w.env, source, "version", w.describe(), h.describe(), h.since))
-        elif (h.strategy, h.weight if h.strategy == "canary" else 100) != (w.strategy, w.weight if w.strategy == "canary" else 100):
+        elif shape(h) != shape(w):
             out.append(Mismatch(w.model, w.env, source, "canary", w.describe(), h.describe(), h.since))
     for key, h in have.items():
         if key not in want and (scope is None or key[1] in scope):
