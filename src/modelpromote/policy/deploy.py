@@ -5,6 +5,11 @@ appeared) is one deployment of that model to that environment; so is a canary th
 next step or completed (same pointer, new weight), and a rollback is always a full rollout.  Where the environment has a canary
 policy and the change replaces a live version, the deployment starts as a canary: at the weight
 the promote step wrote into ``model.canary[env]``, or else at the policy's first step.
+
+A pointer with an A/B experiment in its environment (``experiments: {<env>: {control, weight}}``)
+is deployed with strategy ``ab``: the new version is the treatment with ``weight`` percent, the
+rest stays on ``control``, which is what the runtime serves.  An experiment that starts, ends or
+changes its weight or control under an unchanged pointer is a deployment too.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any, Literal
 from ..manifest.schema import Manifest
 from ..versions import VersionError, change_kind, parse_version
 
-Strategy = Literal["canary", "full"]
+Strategy = Literal["canary", "full", "ab"]
 # Marks our deployments' payloads, so a re-run can recognise what it created before.
 PAYLOAD_KIND = "modelpromote/v1"
 
@@ -35,11 +40,12 @@ class DeployRequest:
     version: str
     previous: str | None
     strategy: Strategy
-    weight: int  # percent of traffic on the new version at the start
+    weight: int  # percent of traffic on the new version at the start (ab: the treatment's share)
     major: bool = False
+    control: str | None = None  # ab: the version the rest of the traffic stays on
 
     def payload(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": PAYLOAD_KIND,
             "model": self.model,
             "version": self.version,
@@ -49,10 +55,16 @@ class DeployRequest:
             "canary_weight": self.weight if self.strategy == "canary" else None,
             "weight": self.weight,
         }
+        if self.strategy == "ab":
+            out["control_version"] = self.control
+        return out
 
     def description(self) -> str:
-        start = f"canary at {self.weight}%" if self.strategy == "canary" else "full rollout"
-        return f"{self.model} {self.previous or '(none)'} -> {self.version} ({start})"[:140]
+        start = {"canary": f"canary at {self.weight}%", "full": "full rollout", "ab": f"A/B {self.weight}% vs control {self.control}"}
+        text = f"{self.model} {self.previous or '(none)'} -> {self.version} ({start[self.strategy]})"
+        if len(text) > 140:  # GitHub's limit: keep what serves now over where it came from
+            text = f"{self.model} {self.version} ({start[self.strategy]})"
+        return text[:140]
 
     def to_json(self) -> dict[str, Any]:
         return {**self.payload(), "major": self.major}
@@ -113,19 +125,52 @@ def canary_steps(before: Manifest | None, after: Manifest) -> list[DeployRequest
     return out
 
 
+def experiment_changes(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
+    """Same pointer, but its A/B experiment started, ended, or changed weight or control.
+
+    The runtime serves the new split as soon as the manifest says so; a deployment records it,
+    so that ``drift`` compares like with like.  A canary in the same place takes precedence
+    (the runtime refuses both at once, MP606).
+    """
+    if before is None:
+        return []
+    out = []
+    for m in after.models:
+        old = before.model(m.name)
+        if old is None:
+            continue
+        for env, version in m.environments.items():
+            if old.environments.get(env) != version or m.canary.get(env) is not None or old.canary.get(env) is not None:
+                continue
+            was, now = old.experiments.get(env), m.experiments.get(env)
+            if (was and (was.control, was.weight)) == (now and (now.control, now.weight)):
+                continue
+            if now is not None:
+                out.append(DeployRequest(m.name, env, version, version, "ab", now.weight, control=now.control))
+            else:
+                out.append(DeployRequest(m.name, env, version, version, "full", 100))
+    return out
+
+
 def deployment_requests(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
     out = []
     for ch in pointer_changes(before, after):
         model = after.model(ch.model)
         env = after.env(ch.env)
         state = model.canary.get(ch.env) if model is not None else None
+        exp = model.experiments.get(ch.env) if model is not None else None
         strategy: Strategy = "full"
         weight = 100
+        control = None
         if state is not None and ch.before is not None:
             strategy, weight = "canary", state.weight
+        elif exp is not None:
+            # The runtime splits between the new pointer (treatment) and the control, whatever
+            # brought the pointer here (a promotion or a rollback): deploy what it serves.
+            strategy, weight, control = "ab", exp.weight, exp.control
         elif _rolled_back(after, ch.model, ch.env, ch.after):
             pass  # a rollback restores a verified version to all traffic, never as a canary
         elif env is not None and env.canary is not None and ch.before is not None and env.canary.steps[0] < 100:
             strategy, weight = "canary", env.canary.steps[0]
-        out.append(DeployRequest(ch.model, ch.env, ch.after, ch.before, strategy, weight, _is_major(ch.before, ch.after)))
-    return out + canary_steps(before, after)
+        out.append(DeployRequest(ch.model, ch.env, ch.after, ch.before, strategy, weight, _is_major(ch.before, ch.after), control))
+    return out + canary_steps(before, after) + experiment_changes(before, after)

@@ -11,7 +11,9 @@
   ``modelpromote export``: ``env`` and ``models.<name>.version`` / ``.split``), which says what
   really serves traffic.
 
-A canary in progress is not drift when the deployment says canary at the manifest's weight.
+A canary in progress is not drift when the deployment says canary at the manifest's weight; an
+A/B experiment is not drift when the deployment (strategy ``ab``) or the application's split
+(kind ``experiment``) has the manifest's treatment, weight and control.
 """
 
 from __future__ import annotations
@@ -25,14 +27,15 @@ from ..manifest.query import cells
 from ..manifest.schema import Manifest
 from .deploy import PAYLOAD_KIND
 
-Strategy = Literal["canary", "full"]
+Strategy = Literal["canary", "full", "ab"]
 STARTED = frozenset({"success", "in_progress"})
 ENDED_BADLY = frozenset({"failure", "error"})
 
 
 @dataclass(frozen=True)
 class Live:
-    """One model in one environment: which version, and whether as a canary at ``weight`` %."""
+    """One model in one environment: which version, and whether as a canary (or the treatment of an
+    A/B experiment) at ``weight`` %, the rest on ``baseline`` (the canary's baseline, the control)."""
 
     model: str
     env: str
@@ -44,6 +47,8 @@ class Live:
     ref: str | None = None  # deployment id / commit, for the report
 
     def describe(self) -> str:
+        if self.strategy == "ab":
+            return f"{self.version} (A/B {self.weight}% vs control {self.baseline or '?'})"
         if self.strategy == "canary":
             over = f" over {self.baseline}" if self.baseline else ""
             return f"{self.version} (canary {self.weight}%{over})"
@@ -55,7 +60,7 @@ class Mismatch:
     model: str
     env: str
     source: Literal["deployment", "status"]
-    kind: Literal["version", "canary", "missing", "unexpected"]
+    kind: Literal["version", "canary", "experiment", "missing", "unexpected"]
     manifest: str | None  # what the manifest says (None: nothing live there)
     deployed: str | None  # what is deployed (None: nothing)
     since: datetime | None
@@ -89,8 +94,11 @@ def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -
         if version is None:
             continue
         c = mod.canary.get(e.name)
+        x = mod.experiments.get(e.name)
         if c is not None:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version, "canary", c.weight, c.baseline)
+        elif x is not None:
+            out[(mod.name, e.name)] = Live(mod.name, e.name, version, "ab", x.weight, x.control)
         else:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version)
     return out
@@ -113,6 +121,11 @@ def counts_as_deployed(states: Iterable[str]) -> bool:
 
 def from_deployment(r: DeploymentRecord) -> Live:
     p = r.payload
+    if p.get("strategy") == "ab":
+        w = p.get("weight")
+        control = p.get("control_version")
+        return Live(str(p["model"]), r.env, str(p["version"]), "ab", w if isinstance(w, int) and not isinstance(w, bool) else 100,
+                    control if isinstance(control, str) else None, r.created_at, str(r.id))
     canary = p.get("strategy") == "canary"
     raw = p.get("canary_weight") if canary else 100
     if not isinstance(raw, int) or isinstance(raw, bool):
@@ -143,9 +156,10 @@ class StatusError(ValueError):
 
 
 def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
-    """(env, rows) from a runtime config (format 1) that the application says it serves.
+    """(env, rows) from a runtime config (formats 1 and 2) that the application says it serves.
 
-    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary``, arms with
+    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary`` with arms
+    ``canary``/``control``, or ``experiment`` with arms ``treatment``/``control``; each arm with
     ``arm``/``version``/``weight`` in buckets of 10 000) are read; everything else is ignored, so
     the application may serve the exported file as it is, or just these fields.
     """
@@ -164,7 +178,8 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             raise StatusError(f"{where}.version must be a string")
         version = entry["version"]
         split = entry.get("split")
-        if isinstance(split, dict) and split.get("kind") == "canary":
+        kind = split.get("kind") if isinstance(split, dict) else None
+        if isinstance(split, dict) and kind in ("canary", "experiment"):
             arms = split.get("arms")
             if not isinstance(arms, list) or not all(isinstance(a, dict) for a in arms):
                 raise StatusError(f"{where}.split.arms must be a list of objects")
@@ -172,19 +187,28 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights) or sum(weights) <= 0:
                 raise StatusError(f"{where}.split.arms[].weight must be non-negative integers")
             total = sum(weights)
-            canary = next((a for a in arms if a.get("arm") == "canary"), None)
+            lead = "canary" if kind == "canary" else "treatment"
+            canary = next((a for a in arms if a.get("arm") == lead), None)
             control = next((a for a in arms if a.get("arm") == "control"), None)
             if canary is None:
-                raise StatusError(f"{where}.split: a canary split needs an arm 'canary'")
+                raise StatusError(f"{where}.split: a {kind} split needs an arm '{lead}'")
             pct = round(100 * int(canary["weight"]) / total)
             base = control.get("version") if control is not None and isinstance(control.get("version"), str) else None
-            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), "canary", pct, base)
+            strategy: Strategy = "canary" if kind == "canary" else "ab"
+            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), strategy, pct, base)
         else:
             out[(str(name), env)] = Live(str(name), env, version)
     return env, out
 
 
 # -- the comparison ----------------------------------------------------------------------------
+
+
+def _split(x: Live) -> tuple[str, int, str | None]:
+    """What must agree besides the version: the strategy, its weight, and an experiment's control."""
+    if x.strategy == "ab":
+        return ("ab", x.weight, x.baseline)
+    return (x.strategy, x.weight if x.strategy == "canary" else 100, None)
 
 
 def compare(
@@ -208,8 +232,9 @@ def compare(
             out.append(Mismatch(w.model, w.env, source, "missing", w.describe(), None, None))
         elif h.version != w.version:
             out.append(Mismatch(w.model, w.env, source, "version", w.describe(), h.describe(), h.since))
-        elif (h.strategy, h.weight if h.strategy == "canary" else 100) != (w.strategy, w.weight if w.strategy == "canary" else 100):
-            out.append(Mismatch(w.model, w.env, source, "canary", w.describe(), h.describe(), h.since))
+        elif _split(h) != _split(w):
+            kind: Literal["canary", "experiment"] = "experiment" if "ab" in (h.strategy, w.strategy) else "canary"
+            out.append(Mismatch(w.model, w.env, source, kind, w.describe(), h.describe(), h.since))
     for key, h in have.items():
         if key not in want and (scope is None or key[1] in scope):
             out.append(Mismatch(h.model, h.env, source, "unexpected", None, h.describe(), h.since))
