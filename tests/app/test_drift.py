@@ -334,8 +334,8 @@ def test_an_experiment_deployed_as_a_full_rollout_is_drift(gh: GitHubEmulator, c
     assert code == 1
     [x] = out["mismatches"]
     assert (x["model"], x["env"], x["kind"]) == ("customer-support", "staging", "experiment")
-    assert x["manifest"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 20% vs control claude-3-5-sonnet-v1.2.3)"
-    assert x["deployed"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50% vs control claude-3-5-sonnet-v1.2.3)"
+    assert x["manifest"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 20 % vs control claude-3-5-sonnet-v1.2.3)"
+    assert x["deployed"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50 % vs control claude-3-5-sonnet-v1.2.3)"
     deploy(cli, gh, before, after)  # the weight change alone is a deployment
     assert drift(cli, gh)[0] == 0
 
@@ -350,7 +350,7 @@ def test_an_application_serving_the_experiment_is_in_step(deployed: GitHubEmulat
     code, out = drift(cli, deployed, "--status-url", app.url)
     assert code == 1
     [x] = out["mismatches"]
-    assert (x["source"], x["kind"], x["deployed"]) == ("status", "experiment", "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50% vs control claude-opus-v4.0.0)")
+    assert (x["source"], x["kind"], x["deployed"]) == ("status", "experiment", "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50 % vs control claude-opus-v4.0.0)")
 
 
 def test_ab_rows_compare_weight_and_control() -> None:

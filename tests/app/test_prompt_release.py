@@ -56,9 +56,10 @@ def test_release_prompt_adds_file_and_entry_and_names_the_pointer(cli: Cli, tmp_
     assert out["prompt"] == {
         "model": "customer-support", "prompt": 5, "file": "prompts/customer-support/v5.md", "sha256": digest,
         "variables": ["company", "customer_name", "question"], "changelog": "shorter answers",
-        "version": "claude-opus-v4.0.0-rc.1_prompt-v5", "existing": False,
+        "version": "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v5", "existing": False,
     }
-    assert out["version"] == "claude-opus-v4.0.0-rc.1_prompt-v5"
+    # paired like the pointer that carries the prompt now (staging: ...rc.1_prompt-v4)
+    assert out["version"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v5"
     # the bytes are copied exactly (CRLF kept), so sha256sum of the file is the recorded digest
     assert (tmp_path / "prompts" / "customer-support" / "v5.md").read_bytes() == TEXT.encode()
     loaded = load_manifest(str(m))

@@ -75,7 +75,7 @@ def test_a_pointer_under_an_experiment_deploys_as_ab_with_weight_and_control() -
         "previous_version": "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4", "environment": "staging", "strategy": "ab",
         "canary_weight": None, "weight": 20, "control_version": "claude-3-5-sonnet-v1.2.3",
     }
-    assert req.description().endswith("(A/B 20% vs control claude-3-5-sonnet-v1.2.3)")
+    assert req.description().endswith("(A/B 20 % vs control claude-3-5-sonnet-v1.2.3)")
 
 
 def test_an_experiment_that_changes_under_the_same_pointer_is_deployed() -> None:

@@ -6,16 +6,19 @@ policy, describe the decision as typed changes, and hand them to :func:`~modelpr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import CheckFailed, Finding, InputError
 from ..manifest import changes as ch
 from ..naming import check_name, require_model_env
 from ..policy.plan import Plan, PromotionRequest
 from .store import Document, LocalStore, ManifestStore, WriteResult, commit_changes, located, unchanged
+
+if TYPE_CHECKING:
+    from ..policy.prompt_diff import PromptDiff
 
 
 class Refused(CheckFailed):
@@ -43,6 +46,28 @@ def plan(doc: Document, req: PromotionRequest, now: datetime) -> Plan:
     from ..policy.plan import plan_promotion
 
     return plan_promotion(doc.manifest, req, now)
+
+
+def prompt_change(doc: Document, p: Plan, read: Callable[[str], str | None]) -> PromptDiff | None:
+    """The prompt diff between what is live and the candidate (None: neither names a prompt, or no
+    such model); ``read`` gives a catalogued file's text (relative to the manifest's directory)."""
+    from ..policy.prompt_diff import prompt_diff
+
+    if doc.manifest.model(p.request.model) is None:
+        return None
+    return prompt_diff(doc.manifest, p.request.model, p.current, p.request.version, read)
+
+
+def plan_local(store: LocalStore, req: PromotionRequest, now: datetime) -> tuple[Plan, PromptDiff | None]:
+    """``plan`` on a local manifest: the plan, and the prompt diff with texts from beside the manifest."""
+    import os
+
+    from ..manifest.prompts import read_prompt_text
+
+    doc = store.read()
+    p = plan(doc, req, now)
+    root = os.path.dirname(os.path.abspath(store.path))
+    return p, prompt_change(doc, p, lambda f: read_prompt_text(root, f))
 
 
 def promote(

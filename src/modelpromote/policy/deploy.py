@@ -60,7 +60,7 @@ class DeployRequest:
         return out
 
     def description(self) -> str:
-        start = {"canary": f"canary at {self.weight}%", "full": "full rollout", "ab": f"A/B {self.weight}% vs control {self.control}"}
+        start = {"canary": f"canary at {self.weight}%", "full": "full rollout", "ab": f"A/B {self.weight} % vs control {self.control}"}
         text = f"{self.model} {self.previous or '(none)'} -> {self.version} ({start[self.strategy]})"
         if len(text) > 140:  # GitHub's limit: keep what serves now over where it came from
             text = f"{self.model} {self.version} ({start[self.strategy]})"

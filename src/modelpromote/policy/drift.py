@@ -48,7 +48,7 @@ class Live:
 
     def describe(self) -> str:
         if self.strategy == "ab":
-            return f"{self.version} (A/B {self.weight}% vs control {self.baseline or '?'})"
+            return f"{self.version} (A/B {self.weight} % vs control {self.baseline or '?'})"
         if self.strategy == "canary":
             over = f" over {self.baseline}" if self.baseline else ""
             return f"{self.version} (canary {self.weight}%{over})"

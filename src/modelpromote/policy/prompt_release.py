@@ -88,8 +88,9 @@ def highest_prompt(m: Manifest, model: str) -> int:
 
 
 def pairing(m: Manifest, model: str, pair: str | None) -> str | None:
-    """The model version the new prompt is paired with: ``pair``, else the one live at the bottom of
-    the ladder (where a new pairing is promoted first), else None."""
+    """The model version the new prompt is paired with: ``pair``; else the one the lowest pointer
+    that already carries a prompt pairs (the new text replaces that prompt); else the one live
+    lowest on the ladder (where a new pairing is promoted first); else None."""
     if pair is not None:
         try:
             mv = parse_version(pair).model_version
@@ -101,15 +102,14 @@ def pairing(m: Manifest, model: str, pair: str | None) -> str | None:
     mod = m.model(model)
     if mod is None:
         return None
+    live = []
     for env in m.environments:
-        ref = mod.environments.get(env.name)
-        if ref is None:
-            continue
         try:
-            return parse_version(ref).model_version
-        except VersionError:
-            return None  # an external model live there: nothing of ours to pair with
-    return None
+            live.append(parse_version(mod.environments[env.name]))
+        except (KeyError, VersionError):
+            continue  # nothing live there, or an external model: nothing of ours to pair with
+    paired = [v for v in live if v.prompt is not None]
+    return (paired or live)[0].model_version if (paired or live) else None
 
 
 def plan_prompt_release(
