@@ -340,8 +340,8 @@ def add_version_edits(src: Source, entry: Mapping[str, Any], index: int) -> list
 
 def add_prompt_edits(src: Source, model: str, entry: Mapping[str, Any]) -> list[Edit]:
     """Add ``entry`` to ``prompts.<model>``: creating the section (at the end of the file) or the
-    model's list (after the last model's) in block style, else among the model's entries, newest
-    first when they already are (the example's order), else last."""
+    model's list (after the last model's) in block style, else among the model's entries: first
+    in a newest-first list (the example's order, and the default), last in an oldest-first one."""
     nl = newline(src.text)
     prompts = src.data.get("prompts")
     if prompts is None:
@@ -365,7 +365,8 @@ def add_prompt_edits(src: Source, model: str, entry: Mapping[str, Any]) -> list[
         raise EditError(src.finding("MP413", f"prompts.{model} is not a list", ("prompts", model)))
     numbers = [e.get("version") if isinstance(e, dict) else None for e in entries]
     ints = [n for n in numbers if isinstance(n, int)]
-    newest_first = sum(a > b for a, b in itertools.pairwise(ints)) >= sum(a < b for a, b in itertools.pairwise(ints)) and len(ints) > 1
+    # Like catalogue_position: newest first (the example's order) unless the list says otherwise.
+    newest_first = sum(a > b for a, b in itertools.pairwise(ints)) >= sum(a < b for a, b in itertools.pairwise(ints))
     index = 0 if newest_first else len(entries)
     return insert_item(src, ("prompts", model), entry, index)
 
