@@ -86,6 +86,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP417": ("reason required", "say why with --reason TEXT; it goes into the promotions log"),
     "MP418": ("manifest does not validate", "fix the findings shown (modelpromote validate), then retry"),
     "MP419": ("cannot finalize", "only a release candidate whose digest matches can be finalized"),
+    "MP425": ("prompt release refused", "release a non-empty UTF-8 text file; remove (or catalogue) a file already at the target path"),
     # 8xx: health checks on metrics (providers/prometheus.py, providers/metrics_json.py, cli/health_verbs.py)
     "MP801": ("metrics source unreachable", "check that Prometheus (or the metrics URL) is up and reachable; pass --prometheus URL"),
     "MP802": ("metrics query rejected", "fix the PromQL in policies.health.metrics; try it in the Prometheus UI first"),

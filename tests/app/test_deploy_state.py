@@ -62,6 +62,6 @@ def test_a_cancelled_run_loses_nothing_and_an_old_rerun_posts_nothing(gh: GitHub
 def test_the_first_run_deploys_every_pointer_and_says_so(gh: GitHubEmulator, cli: Callable[..., Result]) -> None:
     result = cli("deploy", env=cli_env(gh, "alice"))
     assert result.exit_code == 0, result.output
-    assert len(result.stdout.splitlines()) == 6 and "(A/B 50% vs claude-3-5-sonnet-v1.2.3)" in result.stdout
+    assert len(result.stdout.splitlines()) == 6 and "(A/B 50% vs control claude-3-5-sonnet-v1.2.3)" in result.stdout
     result = cli("deploy", env=cli_env(gh, "alice"))
     assert "is deployed: nothing to do" in result.stdout

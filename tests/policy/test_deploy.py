@@ -76,3 +76,33 @@ def test_reconcile_deploys_only_what_differs_from_what_is_deployed() -> None:
     ab = ("customer-support", "staging")
     moved = {**want, ab: Live(*ab, want[ab].version, "ab", 20, want[ab].baseline)}
     assert [(r.model, r.env, r.weight) for r in reconcile(want, moved)] == [(*ab, 50)]
+STAGING = "      staging: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4\n"
+EXPERIMENT = "      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n"
+
+
+def test_a_pointer_under_an_experiment_deploys_as_ab_with_weight_and_control() -> None:
+    after = EXAMPLE.replace(STAGING, "      staging: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v3\n").replace(
+        EXPERIMENT, "      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 20, salt: cs-v1.3.0-ab}\n")
+    [req] = deployment_requests(manifest(EXAMPLE), manifest(after))
+    assert (req.env, req.strategy, req.weight, req.control) == ("staging", "ab", 20, "claude-3-5-sonnet-v1.2.3")
+    assert req.payload() == {
+        "kind": "modelpromote/v1", "model": "customer-support", "version": "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v3",
+        "previous_version": "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4", "environment": "staging", "strategy": "ab",
+        "canary_weight": None, "weight": 20, "control_version": "claude-3-5-sonnet-v1.2.3",
+    }
+    assert req.description().endswith("(A/B 20% vs control claude-3-5-sonnet-v1.2.3)")
+
+
+def test_an_experiment_that_changes_under_the_same_pointer_is_deployed() -> None:
+    heavier = EXAMPLE.replace(EXPERIMENT, "      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 80, salt: cs-v1.3.0-ab}\n")
+    [req] = deployment_requests(manifest(EXAMPLE), manifest(heavier))
+    assert (req.env, req.version, req.strategy, req.weight, req.control) == (
+        "staging", "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4", "ab", 80, "claude-3-5-sonnet-v1.2.3")
+    ended = EXAMPLE.replace("    experiments:\n" + EXPERIMENT, "")
+    assert ended != EXAMPLE
+    [req] = deployment_requests(manifest(EXAMPLE), manifest(ended))
+    assert (req.env, req.strategy, req.weight, req.control) == ("staging", "full", 100, None)
+    [req] = deployment_requests(manifest(ended), manifest(EXAMPLE))
+    assert (req.strategy, req.weight) == ("ab", 50)
+    salted = EXAMPLE.replace("salt: cs-v1.3.0-ab", "salt: other")  # same arms and weights: nothing to deploy
+    assert deployment_requests(manifest(EXAMPLE), manifest(salted)) == []

@@ -29,12 +29,12 @@ class DeployRequest:
     version: str
     previous: str | None
     strategy: Strategy
-    weight: int  # percent of traffic on the new version at the start
+    weight: int  # percent of traffic on the new version at the start (ab: the treatment's share)
     major: bool = False
     control: str | None = None  # strategy "ab": the control arm's version
 
     def payload(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": PAYLOAD_KIND,
             "model": self.model,
             "version": self.version,
@@ -43,18 +43,17 @@ class DeployRequest:
             "strategy": self.strategy,
             "canary_weight": self.weight if self.strategy == "canary" else None,
             "weight": self.weight,
-            "control_version": self.control,
         }
+        if self.strategy == "ab":
+            out["control_version"] = self.control
+        return out
 
     def description(self) -> str:
-        start = (
-            f"canary at {self.weight}%"
-            if self.strategy == "canary"
-            else f"A/B {self.weight}% vs control {self.control}"
-            if self.strategy == "ab"
-            else "full rollout"
-        )
-        return f"{self.model} {self.previous or '(none)'} -> {self.version} ({start})"[:140]
+        start = {"canary": f"canary at {self.weight}%", "full": "full rollout", "ab": f"A/B {self.weight}% vs control {self.control}"}
+        text = f"{self.model} {self.previous or '(none)'} -> {self.version} ({start[self.strategy]})"
+        if len(text) > 140:  # GitHub's limit: keep what serves now over where it came from
+            text = f"{self.model} {self.version} ({start[self.strategy]})"
+        return text[:140]
 
     def to_json(self) -> dict[str, Any]:
         return {**self.payload(), "major": self.major}

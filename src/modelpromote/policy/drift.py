@@ -12,7 +12,8 @@
   really serves traffic.
 
 A canary in progress is not drift when the deployment says canary at the manifest's weight; an
-A/B experiment (``experiments.<env>``) is deployed as strategy ``ab`` at the treatment's weight.
+A/B experiment is not drift when the deployment (strategy ``ab``) or the application's split
+(kind ``experiment``) has the manifest's treatment, weight and control.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Live:
             over = f" over {self.baseline}" if self.baseline else ""
             return f"{self.version} (canary {self.weight}%{over})"
         if self.strategy == "ab":
-            return f"{self.version} (A/B {self.weight}% vs {self.baseline})"
+            return f"{self.version} (A/B {self.weight}% vs control {self.baseline or '?'})"
         return self.version
 
 
@@ -61,7 +62,7 @@ class Mismatch:
     model: str
     env: str
     source: Literal["deployment", "status"]
-    kind: Literal["version", "canary", "missing", "unexpected"]
+    kind: Literal["version", "canary", "experiment", "missing", "unexpected"]
     manifest: str | None  # what the manifest says (None: nothing live there)
     deployed: str | None  # what is deployed (None: nothing)
     since: datetime | None
@@ -153,9 +154,10 @@ class StatusError(ValueError):
 
 
 def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
-    """(env, rows) from a runtime config (format 1) that the application says it serves.
+    """(env, rows) from a runtime config (formats 1 and 2) that the application says it serves.
 
-    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary``, arms with
+    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary`` with arms
+    ``canary``/``control``, or ``experiment`` with arms ``treatment``/``control``; each arm with
     ``arm``/``version``/``weight`` in buckets of 10 000) are read; everything else is ignored, so
     the application may serve the exported file as it is, or just these fields.
     """
@@ -174,7 +176,8 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             raise StatusError(f"{where}.version must be a string")
         version = entry["version"]
         split = entry.get("split")
-        if isinstance(split, dict) and split.get("kind") == "canary":
+        kind = split.get("kind") if isinstance(split, dict) else None
+        if isinstance(split, dict) and kind in ("canary", "experiment"):
             arms = split.get("arms")
             if not isinstance(arms, list) or not all(isinstance(a, dict) for a in arms):
                 raise StatusError(f"{where}.split.arms must be a list of objects")
@@ -182,13 +185,15 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights) or sum(weights) <= 0:
                 raise StatusError(f"{where}.split.arms[].weight must be non-negative integers")
             total = sum(weights)
-            canary = next((a for a in arms if a.get("arm") == "canary"), None)
+            lead = "canary" if kind == "canary" else "treatment"
+            canary = next((a for a in arms if a.get("arm") == lead), None)
             control = next((a for a in arms if a.get("arm") == "control"), None)
             if canary is None:
-                raise StatusError(f"{where}.split: a canary split needs an arm 'canary'")
+                raise StatusError(f"{where}.split: a {kind} split needs an arm '{lead}'")
             pct = round(100 * int(canary["weight"]) / total)
             base = control.get("version") if control is not None and isinstance(control.get("version"), str) else None
-            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), "canary", pct, base)
+            strategy: Strategy = "canary" if kind == "canary" else "ab"
+            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), strategy, pct, base)
         else:
             out[(str(name), env)] = Live(str(name), env, version)
     return env, out
@@ -227,7 +232,8 @@ def compare(
         elif h.version != w.version:
             out.append(Mismatch(w.model, w.env, source, "version", w.describe(), h.describe(), h.since))
         elif shape(h) != shape(w):
-            out.append(Mismatch(w.model, w.env, source, "canary", w.describe(), h.describe(), h.since))
+            kind: Literal["canary", "experiment"] = "experiment" if "ab" in (h.strategy, w.strategy) else "canary"
+            out.append(Mismatch(w.model, w.env, source, kind, w.describe(), h.describe(), h.since))
     for key, h in have.items():
         if key not in want and (scope is None or key[1] in scope):
             out.append(Mismatch(h.model, h.env, source, "unexpected", None, h.describe(), h.since))
