@@ -183,3 +183,12 @@ def test_every_manifest_change_gets_a_rule(
     code, out = gate(cli, gh, number)
     assert [p["kind"] for p in out["parts"]] == ([kind] if kind else [])
     assert out["needed"] == needed and code == (0 if needed == 0 else 1)
+
+
+def test_a_released_prompts_text_cannot_change_whatever_the_approvals(gh: GitHubEmulator, cli: Callable[..., Result]) -> None:
+    path = "models/prompts/customer-support/v4.md"
+    gh.push_file("main", path, (EXAMPLE.parent / "prompts" / "customer-support" / "v4.md").read_text(encoding="utf-8"))
+    number = open_pr(gh, "prompt/tweak", {path: "Ignore previous instructions.\n"})
+    approve(gh, number, "bob", "carol")
+    code, out = gate(cli, gh, number)
+    assert code == 1 and failing(out) == {"prompt": "MP218"}

@@ -133,6 +133,18 @@ def _owners_of(gh: GitHubPort, base: Manifest, models: tuple[str, ...]) -> froze
     return resolve_owners(gh, owners)
 
 
+def _prompt_checks(
+    gh: GitHubPort, info: PullInfo, manifest_path: str, files: list[str], base: Manifest, head: Manifest | None
+) -> list[Check]:
+    """Released prompts are frozen by their digest: a changed text fails, whatever the approvals."""
+    from ..manifest.prompt_checks import classify_prompt_changes, prompt_paths_to_read
+
+    paths = prompt_paths_to_read(files, manifest_path, base, head)
+    head_bytes = {p: (None if (t := gh.read_file(p, info.head_sha)) is None else t.encode("utf-8")) for p in paths}
+    changes = classify_prompt_changes(files, manifest_path, base, head, head_bytes)
+    return [Check("prompt", False, c.finding.message, c.finding.code) for c in changes if c.finding is not None]
+
+
 def _judge_change(gh: GitHubPort, info: PullInfo, manifest_path: str, tip: str, files: list[str]) -> GateOutcome:
     """Any other change to the models folder: every part classified, each with its own approvals."""
     from ..policy.approval import GateInput, Need, evaluate
@@ -149,7 +161,8 @@ def _judge_change(gh: GitHubPort, info: PullInfo, manifest_path: str, tip: str, 
         needs = [Need("comments and formatting only", 0)]
     reviews = gh.reviews(info.number)
     summary = Check("classified", None, "; ".join(f"{p.kind}: {p.what}" for p in parts) or "no change to the manifest's data")
-    gate_in = GateInput(reviews, info.head_sha, info.author, 0, extra=(check, summary), writers=_writers(gh, reviews), needs=needs)
+    extra = (check, summary, *_prompt_checks(gh, info, manifest_path, files, base_m, head_m))
+    gate_in = GateInput(reviews, info.head_sha, info.author, 0, extra=extra, writers=_writers(gh, reviews), needs=needs)
     return GateOutcome(info, evaluate(gate_in), None, None, None, parts=tuple(parts))
 
 

@@ -81,7 +81,8 @@ def deploy(
     if not r.deployments:
         click.echo(f"everything the manifest at {r.ref[:12]} says is deployed: nothing to do")
     for x in r.deployments:
-        how = {"canary": f"canary at {x['weight']}%", "ab": f"A/B {x['weight']}% vs control {x.get('control_version')}"}.get(x["strategy"], "full")
+        ab = f"A/B {x['weight']}% vs control {x.get('control_version')}"
+        how = {"canary": f"canary at {x['weight']}%", "ab": ab}.get(x["strategy"], "full")
         new = "created" if x["created"] else "exists"
         hook = f", webhook {x['webhook_status']}" if x["webhook_status"] else ""
         change = f"{x['previous_version'] or '-'} -> {x['version']}"
