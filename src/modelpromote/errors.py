@@ -151,6 +151,9 @@ CODES: dict[str, tuple[str, str]] = {
     "MP718": ("health pull request out of scope", "one commit on the current base changing only the manifest; re-run health to rebuild"),
     "MP719": ("health change recorded at an impossible time", "the entry time must lie between the state it changes and now"),
     "MP720": ("health pull request not opened by the health bot", "owners approve it like a promotion, or let health open it"),
+    "MP730": ("GitHub refused the request", "GitHub's message says what is wrong; fix that and re-run"),
+    "MP731": ("GitHub asked to wait too long", "re-run after the wait GitHub asked for, or raise MODELPROMOTE_GITHUB_MAX_WAIT"),
+    "MP732": ("GitHub App authentication failed", "check MODELPROMOTE_APP_ID, the App's private key, and that the App is installed"),
 }
 
 

@@ -17,6 +17,7 @@ from .. import state as st
 from ..faults import Fault, FaultPlan, FaultSpec
 from ..gitrepo import GitError, GitRepo, Person
 from ..render import JSON, Renderer, iso
+from . import auth
 
 PREFIX = "/api/v3"
 
@@ -43,6 +44,9 @@ class Request:
     body: Any
     login: str
     params: dict[str, str] = field(default_factory=dict)
+    app_id: int | None = None  # set when an installation token of this GitHub App made the request
+    permissions: dict[str, str] | None = None  # that token's permissions
+    jwt_app: int | None = None  # set when the App itself authenticated with a JWT
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Exchange:
 
 
 Handler = Callable[[Request], Response]
+CompiledRoute = tuple[str, re.Pattern[str], Handler, str]
 
 
 # (verb, path pattern, handler method name); handlers are looked up on the instance so subclasses may override them.
@@ -113,14 +118,47 @@ class EmulatorCore:
 
     # -- test API ------------------------------------------------------------------------------
 
-    def add_user(self, login: str, token: str | None = None) -> str:
+    def add_user(self, login: str, token: str | None = None, *, role: str | None = None) -> str:
+        """Add a user (repository role ``write`` unless ``role`` says otherwise); returns its token."""
         with self.lock:
             if login not in self.state.users:
                 kind = "Bot" if login.endswith("[bot]") else "User"
                 self.state.users[login] = st.User(login, self.state.next_id(), kind, name=login.title(), email=f"{login}@example.invalid")
+            if role is not None:
+                self.set_role(login, role)
             token = token or f"ghp_sandbox_{login}"
             self.state.tokens[token] = login
             return token
+
+    def set_role(self, login: str, role: str) -> None:
+        """The user's repository role: admin, maintain, write, triage, read or none (a non-collaborator)."""
+        if role not in auth.ROLES:
+            raise ValueError(f"role must be one of {', '.join(auth.ROLES)}")
+        with self.lock:
+            self.state.roles[login] = role
+
+    def role(self, login: str) -> str:
+        """The repository role of ``login`` (users default to write; unknown logins have none)."""
+        if login not in self.state.users:
+            return "none"
+        return self.state.roles.get(login, "write")
+
+    def set_required_checks(self, branch: str, checks: Iterable[tuple[str, int | None] | Mapping[str, object]]) -> None:
+        """Require status checks on ``branch`` through a ruleset: each ``(context, integration_id)`` or
+        ``{"context": ..., "integration_id": ...}``; an integration id pins the check to that GitHub App
+        (a status or check run from anyone else does not count), None accepts any source.  [] removes them."""
+        rules: list[tuple[str, int | None]] = []
+        for c in checks:
+            if isinstance(c, Mapping):
+                raw = c.get("integration_id")
+                rules.append((str(c["context"]), int(raw) if isinstance(raw, (int, str)) else None))
+            else:
+                rules.append((str(c[0]), c[1]))
+        with self.lock:
+            if rules:
+                self.state.required_checks[branch] = rules
+            else:
+                self.state.required_checks.pop(branch, None)
 
     def token(self, login: str) -> str:
         """The token that authenticates as ``login`` (reviews are created as the token's user)."""
@@ -182,24 +220,53 @@ class EmulatorCore:
             with self.lock:
                 self.exchanges.append(Exchange(method, path, query, payload, response.status, response.body, fault))
 
-    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Mapping[str, str], payload: Any) -> Response:
-        auth = headers.get("Authorization") or headers.get("authorization") or ""
-        token = auth.split(" ", 1)[1].strip() if " " in auth else ""
-        login = self.state.tokens.get(token)
-        if login is None:
+    def verify_jwt(self, token: str) -> int | None:
+        return None
+
+    def _caller(self, headers: Mapping[str, str]) -> Request | Response:
+        """The authenticated caller as a request skeleton, or the 401 answer."""
+        header = headers.get("Authorization") or headers.get("authorization") or ""
+        token = header.split(" ", 1)[1].strip() if " " in header else ""
+        if token.count(".") == 2 and not token.startswith(("ghp_", "ghs_")):
+            app_id = self.verify_jwt(token)
+            if app_id is None:
+                return Response(
+                    401, {"message": "A JSON web token could not be decoded", "documentation_url": "https://docs.github.com/rest"}
+                )
+            return Request("", "", {}, None, "", jwt_app=app_id)
+        with self.lock:
+            login = self.state.tokens.get(token)
+            grant = self.state.installation_tokens.get(token)
+        if login is None or (grant is not None and grant.expires_at < time.time()):
             return Response(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
-        for verb, pattern, handler in self.routes:
+        if grant is None:
+            return Request("", "", {}, None, login)
+        return Request("", "", {}, None, login, app_id=grant.app_id, permissions=grant.permissions)
+
+    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: Mapping[str, str], payload: Any) -> Response:
+        caller = self._caller(headers)
+        if isinstance(caller, Response):
+            return caller
+        for verb, pattern, handler, name in self.routes:
             m = pattern.fullmatch(path)
             if m is None:
                 continue
             if verb != method:
                 continue
             params = {k: v for k, v in m.groupdict().items() if v is not None}
-            if params.get("owner", self.owner) != self.owner or params.get("repo", self.name) != self.name:
-                return Response(404, {"message": "Not Found"})
+            if params.get("owner", self.owner).lower() != self.owner.lower() or params.get("repo", self.name).lower() != self.name.lower():
+                return Response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+            need = auth.NEEDS.get(name)
+            if need is not None:
+                with self.lock:
+                    role = None if caller.permissions is not None or caller.jwt_app else self.role(caller.login)
+                refused = auth.refusal(need, role=role, permissions=caller.permissions, jwt=caller.jwt_app is not None)
+                if refused is not None:
+                    return Response(refused[0], {"message": refused[1], "documentation_url": "https://docs.github.com/rest"})
+            req = Request(method, path, query, payload, caller.login, params, caller.app_id, caller.permissions, caller.jwt_app)
             try:
                 with self.lock:
-                    return handler(Request(method, path, query, payload, login, params))
+                    return handler(req)
             except HttpError as exc:
                 body: JSON = {"message": exc.message, "documentation_url": "https://docs.github.com/rest"}
                 if exc.errors:
@@ -209,7 +276,7 @@ class EmulatorCore:
                 return Response(422, {"message": str(exc)})
         return Response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 
-    def _routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
+    def _routes(self) -> list[CompiledRoute]:
         return []
 
     # -- helpers -------------------------------------------------------------------------------

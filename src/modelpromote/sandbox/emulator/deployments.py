@@ -103,7 +103,25 @@ class DeploymentRoutes(Views):
             self._now(),
         )
         self.state.deployment_statuses.append(status)
+        if status.state == "success" and body.get("auto_inactive", True) is not False:
+            self._inactivate_others(d, status)
         return Response(201, self._dstatus_json(status))
+
+    def _latest_state(self, deployment_id: int) -> str | None:
+        return next((s.state for s in reversed(self.state.deployment_statuses) if s.deployment_id == deployment_id), None)
+
+    def _inactivate_others(self, current: st.Deployment, status: st.DeploymentStatus) -> None:
+        """``auto_inactive``: every other deployment of the environment whose latest state is success becomes inactive.
+
+        Any other, not only older ones: re-posting success on an old deployment retires the newer one.
+        """
+        for other in self.state.deployments:
+            if other.id != current.id and other.environment == status.environment and self._latest_state(other.id) == "success":
+                self.state.deployment_statuses.append(
+                    st.DeploymentStatus(
+                        self.state.next_id(), other.id, "inactive", "", other.environment, "", "", "", status.creator, status.created_at
+                    )
+                )
 
     def dispatch(self, req: Request) -> Response:
         body = req.body or {}

@@ -6,10 +6,12 @@ import base64
 import time
 from typing import Any
 
-from ..gitrepo import ZERO, Person
+from ..gitrepo import ZERO, FileChange, Person
 from ..render import JSON
 from .core import HttpError, R, Request, Response, Route, invalid, not_found
 from .views import Views
+
+MB = 1024 * 1024
 
 ROUTES: list[Route] = [
     ("GET", R, "get_repo"),
@@ -25,6 +27,7 @@ ROUTES: list[Route] = [
     ("POST", R + r"/git/blobs", "create_blob"),
     ("GET", R + r"/contents/(?P<path>.+)", "get_content"),
     ("GET", R + r"/commits/(?P<ref>[^/]+)", "get_repo_commit"),
+    ("GET", R + r"/compare/(?P<base>.+?)\.\.\.(?P<head>.+)", "compare"),
 ]
 
 
@@ -165,13 +168,16 @@ class GitRoutes(Views):
         if found is None:
             raise not_found()
         blob, data = found
-        return Response(200, self.render.content_file(req.params["path"], blob, data, ref))
+        if len(data) > 100 * MB:
+            raise HttpError(403, "This API returns blobs up to 100 MB in size. The requested blob is too large to fetch via the API.")
+        answer = self.render.content_file(req.params["path"], blob, data, ref)
+        if len(data) > MB:  # GitHub serves contents over 1 MB only as raw; the JSON has no content
+            answer.update(encoding="none", content="")
+        return Response(200, answer)
 
-    def get_repo_commit(self, req: Request) -> Response:
-        sha = self._resolve(req.params["ref"])
-        c = self.git.read_commit(sha)
-        g = self.render.git_commit(c)
-        files = self.git.diff(c.parents[0], sha) if c.parents else []
+    def _commit_json(self, sha: str, files: list[FileChange] | None) -> JSON:
+        """The REST view of a commit; ``files`` (with stats) only where GitHub includes them."""
+        g = self.render.git_commit(self.git.read_commit(sha))
         data: JSON = {
             "url": f"{self.render.repo_api}/commits/{sha}",
             "sha": sha,
@@ -192,21 +198,63 @@ class GitRoutes(Views):
             "parents": [
                 {"sha": p["sha"], "url": f"{self.render.repo_api}/commits/{p['sha']}", "html_url": p["html_url"]} for p in g["parents"]
             ],
-            "stats": {"additions": sum(f.additions for f in files), "deletions": sum(f.deletions for f in files), "total": 0},
-            "files": [
-                {
-                    "sha": f.sha,
-                    "filename": f.path,
-                    "status": f.status,
-                    "additions": f.additions,
-                    "deletions": f.deletions,
-                    "changes": f.additions + f.deletions,
-                    "blob_url": f"{self.render.repo_web}/blob/{sha}/{f.path}",
-                    "raw_url": f"{self.render.repo_web}/raw/{sha}/{f.path}",
-                    "contents_url": f"{self.render.repo_api}/contents/{f.path}?ref={sha}",
-                }
-                for f in files
-            ],
         }
-        data["stats"]["total"] = data["stats"]["additions"] + data["stats"]["deletions"]
-        return Response(200, data)
+        if files is not None:
+            additions, deletions = sum(f.additions for f in files), sum(f.deletions for f in files)
+            data["stats"] = {"additions": additions, "deletions": deletions, "total": additions + deletions}
+            data["files"] = [self._file_json(f, sha) for f in files]
+        return data
+
+    def _file_json(self, f: FileChange, sha: str) -> JSON:
+        return {
+            "sha": f.sha,
+            "filename": f.path,
+            "status": f.status,
+            "additions": f.additions,
+            "deletions": f.deletions,
+            "changes": f.additions + f.deletions,
+            "blob_url": f"{self.render.repo_web}/blob/{sha}/{f.path}",
+            "raw_url": f"{self.render.repo_web}/raw/{sha}/{f.path}",
+            "contents_url": f"{self.render.repo_api}/contents/{f.path}?ref={sha}",
+        }
+
+    def get_repo_commit(self, req: Request) -> Response:
+        sha = self._resolve(req.params["ref"])
+        c = self.git.read_commit(sha)
+        return Response(200, self._commit_json(sha, self.git.diff(c.parents[0], sha) if c.parents else []))
+
+    def compare(self, req: Request) -> Response:
+        """``base...head``: the merge base, how far each side moved from it, head's commits and files since it."""
+        try:
+            base, head = self._resolve(req.params["base"]), self._resolve(req.params["head"])
+        except HttpError:
+            raise not_found() from None
+        merge_base = self.git.merge_base(base, head)
+        if merge_base is None:
+            raise not_found()  # GitHub: "No common ancestor between ..." (404)
+        ahead = self.git.count_commits(merge_base, head)
+        behind = self.git.count_commits(merge_base, base)
+        status = "identical" if ahead == behind == 0 else "ahead" if behind == 0 else "behind" if ahead == 0 else "diverged"
+        shas = self.git.run("rev-list", "--reverse", f"{merge_base}..{head}").decode().split()
+        per_page = max(1, min(100, int(req.query.get("per_page", "250") or 250)))
+        page = max(1, int(req.query.get("page", "1") or 1))
+        url = f"{self.render.repo_api}/compare/{req.params['base']}...{req.params['head']}"
+        web = f"{self.render.repo_web}/compare/{req.params['base']}...{req.params['head']}"
+        return Response(
+            200,
+            {
+                "url": url,
+                "html_url": web,
+                "permalink_url": f"{self.render.repo_web}/compare/{self.owner}:{base[:7]}...{self.owner}:{head[:7]}",
+                "diff_url": web + ".diff",
+                "patch_url": web + ".patch",
+                "base_commit": self._commit_json(base, None),
+                "merge_base_commit": self._commit_json(merge_base, None),
+                "status": status,
+                "ahead_by": ahead,
+                "behind_by": behind,
+                "total_commits": ahead,
+                "commits": [self._commit_json(s, None) for s in shas[(page - 1) * per_page : page * per_page]],
+                "files": [self._file_json(f, head) for f in self.git.diff(merge_base, head)][:300],
+            },
+        )

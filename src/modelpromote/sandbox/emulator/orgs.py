@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .core import Request, Response, Route, not_found
+from . import auth
+from .core import R, Request, Response, Route, not_found
 from .views import Views
 
 ROUTES: list[Route] = [
+    ("GET", R + r"/collaborators/(?P<login>[^/]+)/permission", "collaborator_permission"),
     ("GET", r"/user", "get_me"),
     ("GET", r"/users/(?P<login>[^/]+)", "get_user"),
     ("GET", r"/orgs/(?P<org>[^/]+)", "get_org"),
@@ -52,3 +54,13 @@ class OrgRoutes(Views):
             raise not_found()
         url = f"{self.render.api}/orgs/{team.org}/teams/{team.slug}/memberships/{login}"
         return Response(200, {"url": url, "role": "member", "state": "active"})
+
+    def collaborator_permission(self, req: Request) -> Response:
+        """The user's role on the repository; logins match case-insensitively, as on GitHub."""
+        wanted = req.params["login"].lower()
+        login = next((u for u in self.state.users if u.lower() == wanted), None)
+        if login is None or login.endswith("[bot]"):
+            raise not_found()
+        role = self.role(login)
+        user = {**(self._user(login) or {}), "role_name": role}
+        return Response(200, {"permission": auth.LEGACY[role], "role_name": role, "user": user})

@@ -106,6 +106,9 @@ class PullRoutes(Views):
         tree = self.git.merge_tree(pull.base_sha, head)
         if tree is None:
             raise HttpError(405, "Pull Request is not mergeable")
+        unmet = self._unmet_check(pull.base_ref, head)
+        if unmet is not None:
+            raise HttpError(405, "Repository rule violations found\n\n" + unmet + "\n\n")
         method = body.get("merge_method", "merge")
         title = body.get("commit_title") or (
             pull.title if method == "squash" else f"Merge pull request #{pull.number} from {self.owner}/{pull.head_ref}"

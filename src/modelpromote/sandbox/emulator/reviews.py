@@ -47,7 +47,7 @@ class ReviewRoutes(Views):
         if pull.author in users:
             raise invalid("Review cannot be requested from pull request author.", "PullRequest")
         for u in users:
-            if u not in self.state.users:
+            if self.role(u) == "none":  # unknown users have no role either
                 msg = f"Reviews may only be requested from collaborators; {u} is not one of {self.owner}/{self.name}."
                 raise invalid(msg, "PullRequest")
         for t in teams:

@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..render import Renderer
-from . import deployments, git, issues, orgs, pulls, reviews, statuses
-from .core import PREFIX, Handler
+from . import apps, deployments, git, issues, orgs, pulls, reviews, statuses
+from .apps import AppRoutes
+from .core import PREFIX, CompiledRoute
 from .deployments import DeploymentRoutes
 from .git import GitRoutes
 from .issues import IssueRoutes
@@ -21,7 +22,7 @@ from .reviews import ReviewRoutes
 from .statuses import StatusRoutes
 
 
-class GitHubEmulator(GitRoutes, PullRoutes, ReviewRoutes, IssueRoutes, StatusRoutes, DeploymentRoutes, OrgRoutes):
+class GitHubEmulator(GitRoutes, PullRoutes, ReviewRoutes, IssueRoutes, StatusRoutes, DeploymentRoutes, OrgRoutes, AppRoutes):
     """The emulator: start it, point PyGithub (or curl) at :attr:`url`, stop it."""
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -62,9 +63,9 @@ class GitHubEmulator(GitRoutes, PullRoutes, ReviewRoutes, IssueRoutes, StatusRou
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
-        tables = (git.ROUTES, pulls.ROUTES, reviews.ROUTES, issues.ROUTES, statuses.ROUTES, deployments.ROUTES, orgs.ROUTES)
-        return [(verb, re.compile(pattern), getattr(self, name)) for table in tables for verb, pattern, name in table]
+    def _routes(self) -> list[CompiledRoute]:
+        tables = (git.ROUTES, pulls.ROUTES, reviews.ROUTES, issues.ROUTES, statuses.ROUTES, deployments.ROUTES, orgs.ROUTES, apps.ROUTES)
+        return [(verb, re.compile(pattern), getattr(self, name), name) for table in tables for verb, pattern, name in table]
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -13,7 +13,11 @@ ROUTES: list[Route] = [
     ("GET", R + r"/commits/(?P<ref>.+)/status", "combined_status"),
     ("POST", R + r"/check-runs", "create_check_run"),
     ("GET", R + r"/commits/(?P<ref>.+)/check-runs", "list_check_runs"),
+    ("GET", R + r"/rules/branches/(?P<branch>.+)", "branch_rules"),
 ]
+
+MAX_STATUSES = 1000  # GitHub's limit per SHA and context
+RULESET_ID = 1
 
 
 class StatusRoutes(Views):
@@ -38,7 +42,10 @@ class StatusRoutes(Views):
             body.get("target_url"),
             req.login,
             self._now(),
+            req.app_id,
         )
+        if sum(1 for s in self.state.statuses if s.sha == sha and s.context == status.context) >= MAX_STATUSES:
+            raise invalid("This SHA and context has reached the maximum number of statuses.", "Status")
         self.state.statuses.append(status)
         return Response(201, self._status_json(status))
 
@@ -46,20 +53,24 @@ class StatusRoutes(Views):
         return self._paginate_map(req, self._statuses_for(req.params["ref"]), self._status_json)
 
     def combined_status(self, req: Request) -> Response:
+        """The latest status per context; the state covers them all, the list pages 100 at a time (as GitHub's)."""
         sha = self._resolve(req.params["ref"])
         latest: dict[str, st.Status] = {}
         for s in self._statuses_for(sha):
             latest.setdefault(s.context, s)
         states = {s.state for s in latest.values()}
         overall = "failure" if states & {"error", "failure"} else "pending" if (not states or "pending" in states) else "success"
-        simple = [{k: v for k, v in self._status_json(s).items() if k != "creator"} for s in latest.values()]
+        per_page = max(1, min(100, int(req.query.get("per_page", "100") or 100)))
+        page = max(1, int(req.query.get("page", "1") or 1))
+        shown = list(latest.values())[(page - 1) * per_page : page * per_page]
+        simple = [{k: v for k, v in self._status_json(s).items() if k != "creator"} for s in shown]
         return Response(
             200,
             {
                 "state": overall,
                 "statuses": simple,
                 "sha": sha,
-                "total_count": len(simple),
+                "total_count": len(latest),
                 "repository": self.render.minimal_repository(self._owner_json(), self.repo_id),
                 "commit_url": f"{self.render.repo_api}/commits/{sha}",
                 "url": f"{self.render.repo_api}/commits/{sha}/status",
@@ -68,20 +79,7 @@ class StatusRoutes(Views):
 
     def _check_json(self, c: st.CheckRun) -> JSON:
         url = f"{self.render.repo_api}/check-runs/{c.id}"
-        app = {
-            "id": 1,
-            "slug": "modelpromote-sandbox",
-            "node_id": "A_1",
-            "owner": self._owner_json(),
-            "name": "modelpromote sandbox",
-            "description": None,
-            "external_url": self.render.web,
-            "html_url": self.render.web,
-            "created_at": "2020-01-01T00:00:00Z",
-            "updated_at": "2020-01-01T00:00:00Z",
-            "permissions": {"checks": "write"},
-            "events": [],
-        }
+        app = self.state.apps.get(c.app_id)
         return {
             "id": c.id,
             "head_sha": c.head_sha,
@@ -103,7 +101,7 @@ class StatusRoutes(Views):
             },
             "name": c.name,
             "check_suite": {"id": 1},
-            "app": app,
+            "app": self.app_json(app) if app is not None else None,
             "pull_requests": [],
         }
 
@@ -128,6 +126,7 @@ class StatusRoutes(Views):
             body.get("external_id"),
             body.get("started_at") or now,
             body.get("completed_at") or (now if conclusion else None),
+            req.app_id or 0,
         )
         self.state.check_runs.append(run)
         return Response(201, self._check_json(run))
@@ -136,3 +135,22 @@ class StatusRoutes(Views):
         sha = self._resolve(req.params["ref"])
         runs = [self._check_json(c) for c in reversed(self.state.check_runs) if c.head_sha == sha]
         return Response(200, {"total_count": len(runs), "check_runs": runs})
+
+    def branch_rules(self, req: Request) -> Response:
+        """The rules that apply to a branch: here, the required status checks set with ``set_required_checks``."""
+        checks = self.state.required_checks.get(req.params["branch"], [])
+        rules: list[JSON] = []
+        if checks:
+            rules.append(
+                {
+                    "type": "required_status_checks",
+                    "parameters": {
+                        "strict_required_status_checks_policy": False,
+                        "required_status_checks": [{"context": c, **({"integration_id": i} if i is not None else {})} for c, i in checks],
+                    },
+                    "ruleset_source_type": "Repository",
+                    "ruleset_source": f"{self.owner}/{self.name}",
+                    "ruleset_id": RULESET_ID,
+                }
+            )
+        return self._paginate(req, rules)

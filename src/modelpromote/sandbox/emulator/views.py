@@ -97,12 +97,21 @@ class Views(EmulatorCore):
         }
         if full:
             files = self.git.diff(pull.base_sha, head_sha) if pull.state == "open" else []
-            mergeable = None if pull.state != "open" else self.git.merge_tree(pull.base_sha, head_sha) is not None
+            mergeable: bool | None = None
+            state = "unknown"
+            if pull.state == "open":
+                # GitHub computes mergeability in the background after the head or the base moves:
+                # the first answer after a move says null/unknown, the next one has the result.
+                if pull.mergeable_for == (pull.base_sha, head_sha):
+                    mergeable = self.git.merge_tree(pull.base_sha, head_sha) is not None
+                    blocked = self._unmet_check(pull.base_ref, head_sha) is not None
+                    state = "dirty" if not mergeable else "blocked" if blocked else "clean"
+                pull.mergeable_for = (pull.base_sha, head_sha)
             data.update(
                 merged=pull.merged,
                 mergeable=mergeable,
                 rebaseable=mergeable,
-                mergeable_state="unknown" if mergeable is None else ("clean" if mergeable else "dirty"),
+                mergeable_state=state,
                 merged_by=self._user(pull.merged_by),
                 comments=sum(1 for c in self.state.comments if c.number == pull.number),
                 review_comments=0,
@@ -123,3 +132,48 @@ class Views(EmulatorCore):
     def _statuses_for(self, ref: str) -> list[st.Status]:
         sha = self._resolve(ref)
         return [s for s in reversed(self.state.statuses) if s.sha == sha]
+
+    def _check_state(self, sha: str, context: str, app_id: int | None) -> str:
+        """success | pending | failing | missing: what ``sha`` has for ``context`` from ``app_id`` (None: anyone)."""
+        states: list[str] = []
+        status = next((s for s in self._statuses_for(sha) if s.context == context and app_id in (None, s.app_id)), None)
+        if status is not None:
+            states.append("success" if status.state == "success" else "pending" if status.state == "pending" else "failing")
+        run = next(
+            (c for c in reversed(self.state.check_runs) if c.head_sha == sha and c.name == context and app_id in (None, c.app_id)), None
+        )
+        if run is not None:
+            if run.status != "completed":
+                states.append("pending")
+            else:
+                states.append("success" if run.conclusion in ("success", "neutral", "skipped") else "failing")
+        for word in ("success", "pending", "failing"):
+            if word in states:
+                return word
+        return "missing"
+
+    def _unmet_check(self, branch: str, sha: str) -> str | None:
+        """GitHub's refusal for the first required status check of ``branch`` not passing on ``sha``; None when all pass."""
+        for context, app_id in self.state.required_checks.get(branch, []):
+            state = self._check_state(sha, context, app_id)
+            if state != "success":
+                word = {"missing": "expected", "pending": "pending"}.get(state, "failing")
+                return f'Required status check "{context}" is {word}.'
+        return None
+
+    def app_json(self, app: st.App) -> JSON:
+        return {
+            "id": app.id,
+            "slug": app.slug,
+            "node_id": f"A_{app.id}",
+            "client_id": f"Iv1.{app.id:016x}",
+            "owner": self._owner_json(),
+            "name": app.name,
+            "description": None,
+            "external_url": self.render.web,
+            "html_url": f"{self.render.web}/apps/{app.slug}",
+            "created_at": "2020-01-01T00:00:00Z",
+            "updated_at": "2020-01-01T00:00:00Z",
+            "permissions": {"metadata": "read", **app.permissions},
+            "events": app.events,
+        }
