@@ -156,6 +156,9 @@ CODES: dict[str, tuple[str, str]] = {
         "pull request not on the base branch's tip",
         "update the branch with the base (GitHub's 'Update branch', or re-run `modelpromote pr`, which rebuilds it on the tip)",
     ),
+    "MP730": ("GitHub refused the request", "GitHub's message says what is wrong; fix that and re-run"),
+    "MP731": ("GitHub asked to wait too long", "re-run after the wait GitHub asked for, or raise MODELPROMOTE_GITHUB_MAX_WAIT"),
+    "MP732": ("GitHub App authentication failed", "check MODELPROMOTE_APP_ID, the App's private key, and that the App is installed"),
 }
 
 

@@ -79,6 +79,8 @@ def test_merge_detects_conflicts_and_merges_for_real(gh: GitHubEmulator) -> None
     assert merged.merged
     commit = gh.git.read_commit(merged.sha)
     assert len(commit.parents) == 2 and gh.branch_sha("main") == merged.sha
+    computing = repo.get_pull(pr_b.number)  # main moved: GitHub recomputes mergeability in the background
+    assert computing.mergeable is None and computing.mergeable_state == "unknown"
     fresh = repo.get_pull(pr_b.number)
     assert fresh.mergeable is False and fresh.mergeable_state == "dirty"
     with pytest.raises(github.GithubException) as exc:

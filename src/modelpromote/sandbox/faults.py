@@ -30,7 +30,8 @@ class Fault:
         return {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(self.status, "Error")
 
 
-def secondary(retry_after: int = 1) -> Fault:
+def secondary(retry_after: int | None = 1) -> Fault:
+    """A secondary rate limit; ``None`` sends no Retry-After (GitHub then asks for at least a minute's wait)."""
     return Fault(status=403, retry_after=retry_after, secondary=True)
 
 
@@ -47,18 +48,20 @@ def after(status: int = 502) -> Fault:
     return Fault(status=status, after=True)
 
 
-FaultSpec = Fault | int | tuple[str, int] | tuple[str, float]
+FaultSpec = Fault | int | tuple[str, int] | tuple[str, float] | tuple[str, None]
 
 
 def to_fault(spec: FaultSpec) -> Fault:
-    """Accept the short forms used in tests: 500, ("secondary", 1), (429, ...), ("slow", 0.5), ("after", 502)."""
+    """Accept the short forms used in tests: 500, ("secondary", 1), ("secondary", None), ("429", 1), ("slow", 0.5), ("after", 502)."""
     if isinstance(spec, Fault):
         return spec
     if isinstance(spec, int):
         return too_many(1) if spec == 429 else Fault(status=spec)
     kind, value = spec
     if kind == "secondary":
-        return secondary(int(value))
+        return secondary(None if value is None else int(value))
+    if value is None:
+        raise ValueError(f"fault {kind!r} needs a number")
     if kind == "429":
         return too_many(int(value))
     if kind == "slow":
