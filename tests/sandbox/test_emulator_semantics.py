@@ -43,7 +43,9 @@ def conforms(gh: GitHubEmulator, undocumented: tuple[tuple[str, int], ...] = ())
 
 
 def as_token(gh: GitHubEmulator, token: str) -> Any:
-    return github.Github(base_url=gh.url, auth=github.Auth.Token(token), retry=None, seconds_between_requests=None, seconds_between_writes=None)
+    return github.Github(
+        base_url=gh.url, auth=github.Auth.Token(token), retry=None, seconds_between_requests=None, seconds_between_writes=None
+    )
 
 
 def as_app(gh: GitHubEmulator, app_id: int, key: str) -> Any:
@@ -214,7 +216,11 @@ def test_a_success_deployment_status_retires_the_others_of_its_environment(gh: G
     def deploy(env: str, **kw: Any) -> Any:
         return repo.create_deployment(ref=sha, environment=env, required_contexts=[], auto_merge=False, **kw)
 
-    old, new, staging = deploy("production"), deploy("production", production_environment=True), deploy("staging", transient_environment=True)
+    old, new, staging = (
+        deploy("production"),
+        deploy("production", production_environment=True),
+        deploy("staging", transient_environment=True),
+    )
     old.create_status("success")
     staging.create_status("success")
     new.create_status("success")

@@ -155,7 +155,7 @@ def _capped_retry(s: Settings) -> Any:
     class CappedRetry(GithubRetry):
         def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None, *args: Any, **kw: Any) -> Any:
             asked = None
-            if response is not None and response.status in (429, *range(500, 600)):
+            if response is not None and response.status in (403, 429, *range(500, 600)):
                 asked = _asked_wait(response.status, response.headers, "")
                 if asked is not None and asked > s.max_wait:
                     try:
