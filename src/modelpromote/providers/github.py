@@ -516,7 +516,7 @@ class GitHub:
                 # exists although the look-up missed it.  Find it by its head rather than open a second one.
                 if exc.status == 422 and "already exists" in json.dumps(exc.data):
                     found = self.call(f"look up pull requests from {head}", lambda: self._open_pr_for_head(head))
-                    if found is not None:
+                    if found is not None and found.base_ref == base:
                         late = True
                         return found
                 raise
