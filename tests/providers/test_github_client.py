@@ -292,3 +292,16 @@ def test_a_wrong_app_key_is_a_clear_input_error(gh: GitHubEmulator, monkeypatch:
     with pytest.raises(InputError) as bad:
         settings_from_env("acme/models", None, gh.url)
     assert "not a key" not in bad.value.findings[0].message and bad.value.findings[0].code == "MP732"
+
+
+def test_pr_exits_2_with_githubs_message_when_an_owner_cannot_review(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """Before: exit 3 "retry later" for a 422 that no retry can fix."""
+    repo = tmp_path / "models.git"
+    text = registry_text().replace('owners: ["@acme/support-ml"]', 'owners: ["@mallory"]', 1)
+    init_bare(repo, {MANIFEST: text, "README.md": "registry\n"})
+    with GitHubEmulator(repo, users=USERS, teams=TEAMS) as gh:
+        gh.set_role("mallory", "none")
+        result = cli("pr", MODEL, VERSION, "--to", ENV, env=cli_env(gh, "alice"))
+        assert result.exit_code == 2, result.output
+        assert "MP730" in result.output and "Reviews may only be requested from collaborators" in result.output
+        assert "Traceback" not in result.output
