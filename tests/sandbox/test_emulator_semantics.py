@@ -138,6 +138,15 @@ def test_check_runs_need_an_app_and_record_it(gh: GitHubEmulator) -> None:
     creds = gh.register_app("gate", {"checks": "write"})
     run = as_app(gh, creds.app_id, creds.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, conclusion="success")
     assert run.app.id == creds.app_id and run.app.slug == "gate"
+    other = gh.register_app("other", {"checks": "write"})
+    as_app(gh, other.app_id, other.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, conclusion="failure")
+    as_app(gh, creds.app_id, creds.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, status="in_progress")
+    commit = client(gh, "alice").get_repo("acme/models").get_commit(head)
+    assert [(r.app.slug, r.status) for r in commit.get_check_runs()] == [("gate", "in_progress"), ("other", "completed")]
+    url = f"{commit.url}/check-runs"
+    _, mine = client(gh, "alice").requester.requestJsonAndCheck("GET", url, parameters={"app_id": creds.app_id, "filter": "all"})
+    assert [r["conclusion"] for r in mine["check_runs"]] == [None, "success"]
+    assert [r.app.slug for r in commit.get_check_runs(check_name=CONTEXT, status="completed")] == ["other", "gate"]
     conforms(gh, undocumented=(("check-runs", 403),))
 
 
