@@ -42,6 +42,13 @@ def adapter(gh: GitHubEmulator, login: str = "alice", **kw: float) -> GitHub:
     return GitHub(settings)
 
 
+def branch_off_main(gh: GitHubEmulator, client: GitHub, branch: str) -> None:
+    """``branch`` with one commit on top of main, made through the adapter."""
+    base = gh.branch_sha("main")
+    assert base is not None
+    gh.git.update_ref(f"refs/heads/{branch}", client.commit_file(base, "notes.txt", "x\n", "m"))
+
+
 def conforms(gh: GitHubEmulator) -> None:
     problems = [p for ex in gh.exchanges for p in check_exchange(ex)]
     assert not problems, "\n".join(problems)
@@ -172,10 +179,8 @@ def test_a_short_retry_after_is_honoured_on_gets_and_posts(gh: GitHubEmulator) -
 
 def test_a_422_is_an_input_error_with_githubs_own_message(gh: GitHubEmulator) -> None:
     gh.set_role("mallory", "none")
-    base = gh.branch_sha("main")
-    assert base is not None
     client = adapter(gh)
-    gh.git.update_ref("refs/heads/promote/x", client.commit_file(base, "notes.txt", "x\n", "m"))
+    branch_off_main(gh, client, "promote/x")
     pr, created = client.open_or_update_pr("promote/x", "main", "Promote", "plan")
     assert created
     with pytest.raises(InputError) as exc:
@@ -242,10 +247,8 @@ def test_a_late_duplicate_pull_request_resolves_to_the_open_one(tmp_path: Path) 
     repo = tmp_path / "models.git"
     init_bare(repo, {MANIFEST: EXAMPLE.read_text(encoding="utf-8"), "README.md": "registry\n"})
     with LaggingEmulator(repo, users=USERS, teams=TEAMS) as gh:
-        base = gh.branch_sha("main")
-        assert base is not None
         client = adapter(gh)
-        gh.git.update_ref("refs/heads/canary/x", client.commit_file(base, "notes.txt", "x\n", "m"))
+        branch_off_main(gh, client, "canary/x")
         first, created = client.open_or_update_pr("canary/x", "main", "Canary", "step 1")
         assert created
         gh.lag = 2  # both look-ups before the POST miss #1; GitHub answers 422 "already exists"
