@@ -145,10 +145,9 @@ def _asked_wait(status: int, headers: Any, message: str) -> float | None:
 def _capped_retry(s: Settings) -> Any:
     """PyGithub's GithubRetry (used for idempotent requests) that never waits longer than ``s.max_wait``.
 
-    GithubRetry caps rate-limit resets and secondary limits itself, but sleeps any ``Retry-After``
-    (on 429 and 5xx, through urllib3) however long: a ``Retry-After: 3600`` would hang the job.
+    GithubRetry caps rate-limit resets and secondary limits without Retry-After itself, but sleeps any
+    ``Retry-After`` (403, 429, 5xx; through urllib3) however long: ``Retry-After: 3600`` hung the job.
     """
-
     from github.GithubException import RateLimitExceededExceedsMaxWait
     from github.GithubRetry import GithubRetry
 
