@@ -20,7 +20,7 @@ from modelpromote.errors import InputError, ServiceError
 from modelpromote.manifest.load import load_text
 from modelpromote.providers.github import GitHub, Settings, settings_from_env
 from modelpromote.sandbox.emulator import GitHubEmulator, Request, Response
-from modelpromote.sandbox.faults import Fault, secondary
+from modelpromote.sandbox.faults import Fault, primary, secondary
 from modelpromote.sandbox.gitrepo import init_bare
 from tests.app.test_pull_request_flow import ENV, MODEL, VERSION, registry_text
 from tests.bench.gen_manifest import generate
@@ -40,6 +40,13 @@ def gh(tmp_path: Path) -> Iterator[GitHubEmulator]:
 def adapter(gh: GitHubEmulator, login: str = "alice", **kw: float) -> GitHub:
     settings = Settings("acme/models", gh.token(login), gh.url, timeout=5, retries=int(kw.pop("retries", 2)), throttle=False, **kw)
     return GitHub(settings)
+
+
+def branch_off_main(gh: GitHubEmulator, client: GitHub, branch: str) -> None:
+    """``branch`` with one commit on top of main, made through the adapter."""
+    base = gh.branch_sha("main")
+    assert base is not None
+    gh.git.update_ref(f"refs/heads/{branch}", client.commit_file(base, "notes.txt", "x\n", "m"))
 
 
 def conforms(gh: GitHubEmulator) -> None:
@@ -116,7 +123,7 @@ def test_required_checks_come_from_the_rules_api(gh: GitHubEmulator) -> None:
 
 def test_a_long_retry_after_on_a_get_fails_at_once_saying_how_long(gh: GitHubEmulator) -> None:
     client = adapter(gh, max_wait=5)
-    for fault in (Fault(status=429, retry_after=3600), Fault(status=503, retry_after=3600)):
+    for fault in (Fault(status=429, retry_after=3600), Fault(status=503, retry_after=3600), secondary(3600)):
         gh.inject(r"/git/ref", [fault])
         started = time.monotonic()
         with pytest.raises(ServiceError) as exc:
@@ -144,6 +151,20 @@ def test_a_secondary_limit_without_retry_after_waits_a_minute_or_fails_clearly(g
     assert sum(1 for ex in gh.exchanges if ex.path.endswith("/git/blobs")) == 0  # the fault answered; nothing was written
 
 
+def test_a_primary_rate_limit_reset_beyond_the_cap_fails_at_once(gh: GitHubEmulator) -> None:
+    client = adapter(gh, max_wait=5)
+    base = gh.branch_sha("main")
+    assert base is not None
+    gh.inject(r"/git/ref", [primary(3600)], method="GET")
+    gh.inject(r"/git/blobs$", [primary(3600)], method="POST")
+    started = time.monotonic()
+    for attempt in (lambda: client.branch_sha("main"), lambda: client.commit_file(base, "notes.txt", "x\n", "m")):
+        with pytest.raises(ServiceError) as exc:
+            attempt()
+        assert exc.value.findings[0].code == "MP731" and re.search(r"wait 360\d s", exc.value.findings[0].message)
+    assert time.monotonic() - started < 3
+
+
 def test_a_short_retry_after_is_honoured_on_gets_and_posts(gh: GitHubEmulator) -> None:
     client = adapter(gh, max_wait=5, retries=2)
     base = gh.branch_sha("main")
@@ -158,10 +179,8 @@ def test_a_short_retry_after_is_honoured_on_gets_and_posts(gh: GitHubEmulator) -
 
 def test_a_422_is_an_input_error_with_githubs_own_message(gh: GitHubEmulator) -> None:
     gh.set_role("mallory", "none")
-    base = gh.branch_sha("main")
-    assert base is not None
     client = adapter(gh)
-    gh.git.update_ref("refs/heads/promote/x", client.commit_file(base, "notes.txt", "x\n", "m"))
+    branch_off_main(gh, client, "promote/x")
     pr, created = client.open_or_update_pr("promote/x", "main", "Promote", "plan")
     assert created
     with pytest.raises(InputError) as exc:
@@ -228,10 +247,8 @@ def test_a_late_duplicate_pull_request_resolves_to_the_open_one(tmp_path: Path) 
     repo = tmp_path / "models.git"
     init_bare(repo, {MANIFEST: EXAMPLE.read_text(encoding="utf-8"), "README.md": "registry\n"})
     with LaggingEmulator(repo, users=USERS, teams=TEAMS) as gh:
-        base = gh.branch_sha("main")
-        assert base is not None
         client = adapter(gh)
-        gh.git.update_ref("refs/heads/canary/x", client.commit_file(base, "notes.txt", "x\n", "m"))
+        branch_off_main(gh, client, "canary/x")
         first, created = client.open_or_update_pr("canary/x", "main", "Canary", "step 1")
         assert created
         gh.lag = 2  # both look-ups before the POST miss #1; GitHub answers 422 "already exists"
@@ -242,7 +259,7 @@ def test_a_late_duplicate_pull_request_resolves_to_the_open_one(tmp_path: Path) 
 
 
 def test_a_github_app_key_connects_with_an_installation_token(gh: GitHubEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    creds = gh.register_app("modelpromote", {"contents": "write", "pull_requests": "write", "statuses": "write"})
+    creds = gh.register_app("modelpromote", {"contents": "write", "pull_requests": "write", "statuses": "write", "deployments": "write"})
     key_file = tmp_path / "app.pem"
     key_file.write_text(creds.private_key_pem)
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
@@ -258,6 +275,9 @@ def test_a_github_app_key_connects_with_an_installation_token(gh: GitHubEmulator
     assert pr.author == "modelpromote[bot]"
     assert client.set_status(pr.head_sha, "modelpromote/approval", "success", "ok")
     assert gh.state.statuses[-1].app_id == creds.app_id
+    deployment, _ = client.create_deployment(pr.head_sha, "staging", {"model": "m", "version": "v"}, "deploy", production=False)
+    assert client.set_deployment_status(deployment, "success", "live")
+    assert {d.creator for d in gh.state.deployments} | {s.creator for s in gh.state.deployment_statuses} == {"modelpromote[bot]"}
     assert not any(ex.path == "/user" for ex in gh.exchanges)  # an installation token may not call GET /user
     conforms(gh)
 
@@ -275,3 +295,16 @@ def test_a_wrong_app_key_is_a_clear_input_error(gh: GitHubEmulator, monkeypatch:
     with pytest.raises(InputError) as bad:
         settings_from_env("acme/models", None, gh.url)
     assert "not a key" not in bad.value.findings[0].message and bad.value.findings[0].code == "MP732"
+
+
+def test_pr_exits_2_with_githubs_message_when_an_owner_cannot_review(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """Before: exit 3 "retry later" for a 422 that no retry can fix."""
+    repo = tmp_path / "models.git"
+    text = registry_text().replace('owners: ["@acme/support-ml"]', 'owners: ["@mallory"]', 1)
+    init_bare(repo, {MANIFEST: text, "README.md": "registry\n"})
+    with GitHubEmulator(repo, users=USERS, teams=TEAMS) as gh:
+        gh.set_role("mallory", "none")
+        result = cli("pr", MODEL, VERSION, "--to", ENV, env=cli_env(gh, "alice"))
+        assert result.exit_code == 2, result.output
+        assert "MP730" in result.output and "Reviews may only be requested from collaborators" in result.output
+        assert "Traceback" not in result.output

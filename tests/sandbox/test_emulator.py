@@ -130,6 +130,12 @@ def test_runs_as_a_process_and_prints_its_url(tmp_path: Path) -> None:
             "zoe:tok-zoe",
             "--team",
             "acme/ml=zoe",
+            "--user",
+            "yann",
+            "--role",
+            "yann=read",
+            "--required-check",
+            "main=modelpromote/approval@15368",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -141,6 +147,13 @@ def test_runs_as_a_process_and_prints_its_url(tmp_path: Path) -> None:
         req = urllib.request.Request(url + "/orgs/acme/teams/ml/members", headers={"Authorization": "token tok-zoe"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert [m["login"] for m in json.load(resp)] == ["zoe"]
+        req = urllib.request.Request(url + "/repos/acme/models/collaborators/YANN/permission", headers={"Authorization": "token tok-zoe"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert json.load(resp)["role_name"] == "read"
+        req = urllib.request.Request(url + "/repos/acme/models/rules/branches/main", headers={"Authorization": "token tok-zoe"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            checks = json.load(resp)[0]["parameters"]["required_status_checks"]
+            assert checks == [{"context": "modelpromote/approval", "integration_id": 15368}]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

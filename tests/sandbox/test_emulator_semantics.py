@@ -43,7 +43,9 @@ def conforms(gh: GitHubEmulator, undocumented: tuple[tuple[str, int], ...] = ())
 
 
 def as_token(gh: GitHubEmulator, token: str) -> Any:
-    return github.Github(base_url=gh.url, auth=github.Auth.Token(token), retry=None, seconds_between_requests=None, seconds_between_writes=None)
+    return github.Github(
+        base_url=gh.url, auth=github.Auth.Token(token), retry=None, seconds_between_requests=None, seconds_between_writes=None
+    )
 
 
 def as_app(gh: GitHubEmulator, app_id: int, key: str) -> Any:
@@ -136,6 +138,15 @@ def test_check_runs_need_an_app_and_record_it(gh: GitHubEmulator) -> None:
     creds = gh.register_app("gate", {"checks": "write"})
     run = as_app(gh, creds.app_id, creds.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, conclusion="success")
     assert run.app.id == creds.app_id and run.app.slug == "gate"
+    other = gh.register_app("other", {"checks": "write"})
+    as_app(gh, other.app_id, other.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, conclusion="failure")
+    as_app(gh, creds.app_id, creds.private_key_pem).get_repo("acme/models").create_check_run(CONTEXT, head, status="in_progress")
+    commit = client(gh, "alice").get_repo("acme/models").get_commit(head)
+    assert [(r.app.slug, r.status) for r in commit.get_check_runs()] == [("gate", "in_progress"), ("other", "completed")]
+    url = f"{commit.url}/check-runs"
+    _, mine = client(gh, "alice").requester.requestJsonAndCheck("GET", url, parameters={"app_id": creds.app_id, "filter": "all"})
+    assert [r["conclusion"] for r in mine["check_runs"]] == [None, "success"]
+    assert [r.app.slug for r in commit.get_check_runs(check_name=CONTEXT, status="completed")] == ["other", "gate"]
     conforms(gh, undocumented=(("check-runs", 403),))
 
 
@@ -214,7 +225,11 @@ def test_a_success_deployment_status_retires_the_others_of_its_environment(gh: G
     def deploy(env: str, **kw: Any) -> Any:
         return repo.create_deployment(ref=sha, environment=env, required_contexts=[], auto_merge=False, **kw)
 
-    old, new, staging = deploy("production"), deploy("production", production_environment=True), deploy("staging", transient_environment=True)
+    old, new, staging = (
+        deploy("production"),
+        deploy("production", production_environment=True),
+        deploy("staging", transient_environment=True),
+    )
     old.create_status("success")
     staging.create_status("success")
     new.create_status("success")

@@ -145,17 +145,16 @@ def _asked_wait(status: int, headers: Any, message: str) -> float | None:
 def _capped_retry(s: Settings) -> Any:
     """PyGithub's GithubRetry (used for idempotent requests) that never waits longer than ``s.max_wait``.
 
-    GithubRetry caps rate-limit resets and secondary limits itself, but sleeps any ``Retry-After``
-    (on 429 and 5xx, through urllib3) however long: a ``Retry-After: 3600`` would hang the job.
+    GithubRetry caps rate-limit resets and secondary limits without Retry-After itself, but sleeps any
+    ``Retry-After`` (403, 429, 5xx; through urllib3) however long: ``Retry-After: 3600`` hung the job.
     """
-
     from github.GithubException import RateLimitExceededExceedsMaxWait
     from github.GithubRetry import GithubRetry
 
     class CappedRetry(GithubRetry):
         def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None, *args: Any, **kw: Any) -> Any:
             asked = None
-            if response is not None and response.status in (429, *range(500, 600)):
+            if response is not None and response.status in (403, 429, *range(500, 600)):
                 asked = _asked_wait(response.status, response.headers, "")
                 if asked is not None and asked > s.max_wait:
                     try:
@@ -516,7 +515,7 @@ class GitHub:
                 # exists although the look-up missed it.  Find it by its head rather than open a second one.
                 if exc.status == 422 and "already exists" in json.dumps(exc.data):
                     found = self.call(f"look up pull requests from {head}", lambda: self._open_pr_for_head(head))
-                    if found is not None:
+                    if found is not None and found.base_ref == base:
                         late = True
                         return found
                 raise

@@ -20,11 +20,14 @@ class Fault:
     delay: float = 0.0  # seconds before answering
     after: bool = False  # process the request first, then answer with the error
     secondary: bool = False  # a 403 secondary rate limit
+    reset_in: int | None = None  # a primary rate limit: no requests remaining until this many seconds from now
 
     @property
     def message(self) -> str:
         if self.secondary:
             return "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        if self.reset_in is not None:
+            return "API rate limit exceeded for user ID 1001. If you reach out to GitHub Support for help, please include the request ID."
         if self.status == 429:
             return "API rate limit exceeded. Too many requests."
         return {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(self.status, "Error")
@@ -33,6 +36,11 @@ class Fault:
 def secondary(retry_after: int | None = 1) -> Fault:
     """A secondary rate limit; ``None`` sends no Retry-After (GitHub then asks for at least a minute's wait)."""
     return Fault(status=403, retry_after=retry_after, secondary=True)
+
+
+def primary(reset_in: int) -> Fault:
+    """The primary rate limit: 403, ``x-ratelimit-remaining: 0`` and a reset ``reset_in`` seconds away."""
+    return Fault(status=403, reset_in=reset_in)
 
 
 def too_many(retry_after: int = 1) -> Fault:

@@ -82,7 +82,8 @@ class AppRoutes(Views):
         """A GITHUB_TOKEN as a workflow job gets it: an installation token of the GitHub Actions app."""
         with self.lock:
             if ACTIONS_APP_ID not in self.state.apps:
-                everything = {"actions", "checks", "contents", "deployments", "issues", "pull_requests", "statuses", "members"}
+                # what a workflow's `permissions:` can grant; no organisation permissions (members) at all
+                everything = {"actions", "checks", "contents", "deployments", "issues", "pull_requests", "statuses"}
                 self.register_app("github-actions", dict.fromkeys(everything, "write"), app_id=ACTIONS_APP_ID, name="GitHub Actions")
             return self._mint(self.state.apps[ACTIONS_APP_ID], dict(permissions))
 

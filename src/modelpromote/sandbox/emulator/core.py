@@ -212,6 +212,8 @@ class EmulatorCore:
 
     def _fault_response(self, fault: Fault) -> Response:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        if fault.reset_in is not None:
+            headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + fault.reset_in)})
         body = {"message": fault.message, "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
         return Response(fault.status, body, headers)
 

@@ -86,8 +86,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-RateLimit-Limit", "5000")
-        self.send_header("X-RateLimit-Remaining", "4999")
-        self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
+        if "X-RateLimit-Remaining" not in response.headers:
+            self.send_header("X-RateLimit-Remaining", "4999")
+            self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
         self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
         for k, v in response.headers.items():
             self.send_header(k, v)

@@ -132,9 +132,27 @@ class StatusRoutes(Views):
         return Response(201, self._check_json(run))
 
     def list_check_runs(self, req: Request) -> Response:
+        """Newest first; ``check_name``, ``status`` and ``app_id`` filter; ``filter=latest`` (the default) keeps the
+        newest run per name and App, as GitHub does."""
         sha = self._resolve(req.params["ref"])
-        runs = [self._check_json(c) for c in reversed(self.state.check_runs) if c.head_sha == sha]
-        return Response(200, {"total_count": len(runs), "check_runs": runs})
+        q = req.query
+        runs = [
+            c
+            for c in reversed(self.state.check_runs)
+            if c.head_sha == sha
+            and q.get("check_name") in (None, c.name)
+            and q.get("status") in (None, c.status)
+            and q.get("app_id") in (None, str(c.app_id))
+        ]
+        if q.get("filter", "latest") == "latest":
+            newest: dict[tuple[str, int], st.CheckRun] = {}
+            for c in runs:
+                newest.setdefault((c.name, c.app_id), c)
+            runs = list(newest.values())
+        per_page = max(1, min(100, int(q.get("per_page", "30") or 30)))
+        page = max(1, int(q.get("page", "1") or 1))
+        shown = runs[(page - 1) * per_page : page * per_page]
+        return Response(200, {"total_count": len(runs), "check_runs": [self._check_json(c) for c in shown]})
 
     def branch_rules(self, req: Request) -> Response:
         """The rules that apply to a branch: here, the required status checks set with ``set_required_checks``."""
