@@ -78,7 +78,9 @@ def _models_dir(manifest_path: str) -> str:
     return posixpath.dirname(manifest_path) or "."
 
 
-def judge(gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, bot: str | None = None) -> GateOutcome:
+def judge(
+    gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, bot: str | None = None, eval_results: str | None = None
+) -> GateOutcome:
     """Everything the gate needs, read from GitHub, and the pure verdict.
 
     Trust comes from the base branch only: the manifest it judges against is the base branch's
@@ -109,7 +111,7 @@ def judge(gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, bot
         return judge_health(gh, info, manifest_path, now, bot)
     branch = parse_branch(info.head_ref)
     if branch is not None and branch.kind == "promote":
-        return _judge_promotion(gh, info, manifest_path, now, tip, branch.model, branch.env, branch.version)
+        return _judge_promotion(gh, info, manifest_path, now, tip, branch.model, branch.env, branch.version, eval_results)
     return _judge_change(gh, info, manifest_path, tip, files)
 
 
@@ -166,8 +168,40 @@ def _judge_change(gh: GitHubPort, info: PullInfo, manifest_path: str, tip: str, 
     return GateOutcome(info, evaluate(gate_in), None, None, None, parts=tuple(parts))
 
 
+def _eval_check(gh: GitHubPort, info: PullInfo, base: Manifest, pattern: str, model: str, env: str, version: str) -> Check:
+    """The eval gate on the results the pull request's head holds, judged by the base's policy.
+
+    The results are data read through the API; nothing from the pull request runs.
+    """
+    from ..gates.eval import decide, parse_results, resolve_rules
+    from ..report.eval import summary_line
+
+    path = pattern.format(model=model, env=env, version=version)
+    text = gh.read_file(path, info.head_sha)
+    if text is None:
+        return Check("eval", False, f"no eval results at {path} on the head: the eval did not run", "MP512")
+    try:
+        results = parse_results(text.encode("utf-8"), path)
+        report = decide(results, resolve_rules(base, model, env))
+    except ModelpromoteError as exc:
+        f = exc.findings[0]
+        return Check("eval", False, f"{path}: {f.message}", f.code)
+    if results.model not in (None, model) or results.version not in (None, version):
+        return Check("eval", False, f"{path} reports {results.model} {results.version}, not {model} {version}", "MP314")
+    code = None if report.passed else "MP508" if report.status == "FAIL" else "MP509"
+    return Check("eval", report.passed, f"{path}: {summary_line(report)}", code)
+
+
 def _judge_promotion(
-    gh: GitHubPort, info: PullInfo, manifest_path: str, now: datetime, tip: str, model: str, env: str, version: str
+    gh: GitHubPort,
+    info: PullInfo,
+    manifest_path: str,
+    now: datetime,
+    tip: str,
+    model: str,
+    env: str,
+    version: str,
+    eval_results: str | None = None,
 ) -> GateOutcome:
     from ..manifest import changes as ch
     from ..manifest.load import load_text
@@ -222,6 +256,8 @@ def _judge_promotion(
             else f"the manifest differs from what the plan writes ({model} {env} -> {version})"
         )
     extra.append(Check("scope", scope_ok, scope_msg, None if scope_ok else "MP713"))
+    if eval_results:
+        extra.append(_eval_check(gh, info, base_m, eval_results, model, env, version))
     mdl = base_m.model(model)
     env_cfg = base_m.env(env)
     reviews = gh.reviews(number)
@@ -292,12 +328,12 @@ def judge_health(gh: GitHubPort, info: PullInfo, manifest_path: str, now: dateti
 
 
 def run_gate(gh: GitHubPort, number: int, manifest_path: str, now: datetime, *, bot: str | None, context: str = STATUS_CONTEXT,
-             head_sha: str | None = None) -> GateOutcome:
+             head_sha: str | None = None, eval_results: str | None = None) -> GateOutcome:
     """Judge pull request ``number`` and set its status on the head (``head_sha`` when the caller just pushed it)."""
     info = gh.pull(number)
     if head_sha is not None:
         info = replace(info, head_sha=head_sha)  # GitHub's pull request view may lag behind a push
-    out = judge(gh, info, manifest_path, now, bot)
+    out = judge(gh, info, manifest_path, now, bot, eval_results)
     state = "success" if out.result.passed else "failure"
     try:
         written = gh.set_status(info.head_sha, context, state, out.result.summary(), info.url)

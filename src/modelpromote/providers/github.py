@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..app.ports import DeploymentInfo, PullInfo
-from ..errors import Finding, InputError, ServiceError
+from ..errors import Finding, InputError, ModelpromoteError, ServiceError
 from ..policy.approval import Review
 
 T = TypeVar("T")
@@ -639,15 +639,33 @@ class GitHub:
 
     # -- statuses ------------------------------------------------------------------------------
 
+    def _identity(self) -> str | None:
+        """Who our writes are created as (an App's ``<slug>[bot]``, a token's user); None when GitHub will not say."""
+        if self._me is None:
+            try:
+                self.me()
+            except ModelpromoteError:
+                return None  # GITHUB_TOKEN and other installation tokens may not read /user
+        return self._me
+
     def set_status(self, sha: str, context: str, state: str, description: str, target_url: str | None = None) -> bool:
-        """Set a commit status unless the latest one for ``context`` already says the same; True when written."""
+        """Set a commit status unless our own latest one for ``context`` already says the same; True when written.
+
+        Only a status *we* created counts as already written: a required check pinned to an App is
+        satisfied only by that App's status, so an equal status from someone else (health's token,
+        a person) must not stop the gate from posting its own.
+        """
         description = description[:140]
+        who = self._identity()
 
         def latest() -> bool | None:
+            if who is None:
+                return None
             combined = self.repo.get_commit(sha).get_combined_status()
             for s in combined.statuses:
                 if s.context == context:
-                    return True if (s.state == state and (s.description or "") == description) else None
+                    mine = s.creator is not None and str(s.creator.login).lower() == who.lower()
+                    return True if (mine and s.state == state and (s.description or "") == description) else None
             return None
 
         if self.call("read commit statuses", latest):
@@ -655,7 +673,8 @@ class GitHub:
         kwargs: dict[str, Any] = {"description": description, "context": context}
         if target_url:
             kwargs["target_url"] = target_url
-        self._ensure(f"set status {context}", latest, lambda: self.repo.get_commit(sha).create_status(state, **kwargs))
+        create = lambda: self.repo.get_commit(sha).create_status(state, **kwargs)  # noqa: E731
+        self._ensure(f"set status {context}", latest if who is not None else None, create)
         return True
 
     # -- deployments ---------------------------------------------------------------------------
