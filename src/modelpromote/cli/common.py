@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_MANIFEST = "models/manifest.yaml"
+# Their values never appear in a message (errors.redact), whatever prints it.
+SECRET_ENV = ("GITHUB_TOKEN", "MODELPROMOTE_WEBHOOK_SECRET", "MODELPROMOTE_PROMETHEUS_TOKEN")
 
 
 def echo_json(data: Any) -> None:
@@ -146,6 +148,10 @@ def main() -> None:
 
     Exit codes: 0 ok, 1 a check said no, 2 bad input or usage, 3 a service failed.
     """
+    from ..errors import register_secret
+
+    for name in SECRET_ENV:
+        register_secret(os.environ.get(name))
 
 
 def now_option(fn: F) -> F:
@@ -267,8 +273,10 @@ def run() -> None:  # pragma: no cover - exercised via the console script
     except Exception as exc:
         if os.environ.get("MODELPROMOTE_DEBUG"):
             raise
+        from ..errors import redact
+
         click.echo(
-            f"modelpromote: internal error: {type(exc).__name__}: {exc}\n"
+            f"modelpromote: internal error: {type(exc).__name__}: {redact(str(exc))}\n"
             "    this is a bug; please report it with MODELPROMOTE_DEBUG=1 output",
             err=True,
         )
