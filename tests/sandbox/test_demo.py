@@ -24,7 +24,7 @@ from modelpromote.sandbox import prometheus as prom
 from modelpromote.sandbox.demo import STEPS
 from modelpromote.sandbox.traffic import Traffic, json_metrics, openmetrics, totals_at
 from modelpromote.sandbox.webhook_receiver import WebhookReceiver
-from modelpromote.webhook import SIGNATURE_HEADER, sign
+from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 EXE = str(Path(sys.executable).parent / "modelpromote")
 # The list, in its order (other steps may come in between).
@@ -210,8 +210,11 @@ def test_webhook_receiver_accepts_a_valid_signature_and_refuses_others() -> None
     with WebhookReceiver("s3cret") as rx:
         body = json.dumps({"id": "d-1", "version": "v"}).encode()
 
-        def post(signature: str | None) -> int:
+        stamp = str(int(time.time()))
+
+        def post(signature: str | None, timestamp: str = stamp) -> int:
             req = urllib.request.Request(rx.url, data=body, method="POST")
+            req.add_header(TIMESTAMP_HEADER, timestamp)
             if signature:
                 req.add_header(SIGNATURE_HEADER, signature)
             try:
@@ -220,11 +223,14 @@ def test_webhook_receiver_accepts_a_valid_signature_and_refuses_others() -> None
             except urllib.error.HTTPError as exc:
                 return exc.code
 
-        assert post(sign(body, "s3cret")) == 204
-        assert post(sign(body, "other")) == 401
+        old = str(int(time.time()) - 3600)
+        assert post(sign(body, "s3cret", stamp)) == 204
+        assert post(sign(body, "other", stamp)) == 401
         assert post(None) == 401
-        assert post(sign(body, "s3cret")) == 204  # a re-delivery is acknowledged ...
-        assert [d.valid for d in rx.deliveries] == [True, False, False, True]
+        assert post(sign(body, "s3cret")) == 401  # signed without the timestamp
+        assert post(sign(body, "s3cret", old), old) == 401  # an hour-old delivery: a replay
+        assert post(sign(body, "s3cret", stamp)) == 204  # a re-delivery is acknowledged ...
+        assert [d.valid for d in rx.deliveries] == [True, False, False, False, False, True]
         assert len(rx.accepted) == 1  # ... but applied once
 
 
