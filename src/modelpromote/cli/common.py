@@ -229,7 +229,16 @@ def parse_time(value: str | None, option: str = "--now") -> datetime:
     except ValueError:
         hint = f"e.g. {option} 2026-06-01T12:00:00Z"
         raise InputError(Finding("MP302", f"{option} {value!r} is not an ISO timestamp", hint=hint)) from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    t = t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    # Decisions add soaks and windows to the clock and compare it with UTC log times: near the
+    # calendar's edge that overflows.  No real decision is made before 1970 or after 9000.
+    try:
+        t = t.astimezone(timezone.utc)
+    except OverflowError:
+        t = datetime.min.replace(tzinfo=timezone.utc)
+    if not 1970 <= t.year <= 9000:
+        raise InputError(Finding("MP302", f"{option} {value!r} is outside the years 1970-9000", hint=f"e.g. {option} 2026-06-01T12:00:00Z"))
+    return t
 
 
 def show_write(result: WriteResult, as_json: bool) -> None:
