@@ -250,10 +250,14 @@ def show_write(result: WriteResult, as_json: bool) -> None:
     if as_json:
         echo_json(result.to_json())
     elif result.dry_run and result.changed:
-        click.echo(result.diff, nl=False)
-        click.echo(f"(dry run) {result.summary}", err=True)
+        from ..report.safe import term, term_block
+
+        click.echo(term_block(result.diff), nl=False)
+        click.echo(f"(dry run) {term(result.summary)}", err=True)
     else:
-        click.echo(result.summary)
+        from ..report.safe import term
+
+        click.echo(term(result.summary))
 
 
 def load_valid(path: str) -> Any:

@@ -96,6 +96,20 @@ class Environment(Strict):
     canary: CanaryPolicy | None = None
 
 
+MAX_PARAMS_DEPTH = 32  # params travel into the runtime config (JSON): keep them far from any serializer's limit
+
+
+def _check_params(params: dict[str, Any]) -> dict[str, Any]:
+    stack: list[tuple[Any, int]] = [(params, 1)]
+    while stack:  # no recursion: the check must not overflow on what it is checking
+        node, depth = stack.pop()
+        if depth > MAX_PARAMS_DEPTH:
+            raise ValueError(f"params are nested more than {MAX_PARAMS_DEPTH} levels deep")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return params
+
+
 class Settings(Strict):
     """Per-environment runtime settings (the article's ModelConfig)."""
 
@@ -104,7 +118,9 @@ class Settings(Strict):
     top_p: float | None = Field(None, gt=0, le=1, strict=True)
     timeout_ms: int | None = Field(None, ge=1, strict=True)
     enable_caching: bool | None = Field(None, strict=True)
-    params: dict[str, Any] = Field(default_factory=dict, description="Provider-specific parameters, passed through.")
+    params: Annotated[dict[str, Any], AfterValidator(_check_params)] = Field(
+        default_factory=dict, description="Provider-specific parameters, passed through."
+    )
 
 
 class CanaryState(Strict):
