@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from modelpromote.sandbox import prometheus as prom
 from modelpromote.sandbox.demo import STEPS
+from modelpromote.sandbox.demo_run import PAUSE_ENV
 from modelpromote.sandbox.traffic import Traffic, json_metrics, openmetrics, totals_at
 from modelpromote.sandbox.webhook_receiver import WebhookReceiver
 from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -174,12 +175,16 @@ def test_a_bad_webhook_secret_is_caught_at_deploy(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not HAVE_PROMETHEUS, reason=prom.missing_reason() if not HAVE_PROMETHEUS else "")
 def test_ctrl_c_removes_the_sandbox_and_stops_prometheus(tmp_path: Path) -> None:
-    proc = subprocess.Popen([EXE, "demo", "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The demo waits after step 3 until a signal comes, so Ctrl-C lands mid-story however loaded the machine.
+    env = {**os.environ, PAUSE_ENV: "3"}
+    proc = subprocess.Popen([EXE, "demo", "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stdout:  # wait until the story is under way (Prometheus is up by then)
-        if line.startswith(" 3. ") or time.monotonic() > deadline:
+    seen = []
+    for line in proc.stdout:  # blocks until the demo reports the pause (or exits: then the assert below says so)
+        seen.append(line)
+        if line.strip().startswith("(paused after step 3"):
             break
+    assert seen and seen[-1].strip().startswith("(paused after step 3"), "".join(seen)
     assert prometheus_under(tmp_path), "Prometheus should be running in the sandbox by step 3"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
