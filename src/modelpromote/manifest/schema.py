@@ -37,7 +37,7 @@ MAX_DURATION = timedelta(days=36500)  # a century: soaks, windows and retention 
 
 def parse_duration(text: str) -> timedelta:
     """``"1h30m"``, ``"24h"``, ``"30d"``, ``"2w"`` -> timedelta (``ValueError`` otherwise)."""
-    m = _DURATION_RE.match(text)
+    m = _DURATION_RE.fullmatch(text)
     if not text or m is None:
         raise ValueError(f"{text!r} is not a duration; use e.g. 30m, 1h, 24h, 7d, 1h30m")
     if any(x and len(x) > 9 for x in m.groups()):  # also keeps int() off 5000-digit strings

@@ -166,23 +166,23 @@ def resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of a plain (unquoted) scalar."""
     if not value or len(value) > 40 or value[0] not in "~nNtTfF0123456789-+.":
         return value if value else None
-    if _NULL.match(value):
+    if _NULL.fullmatch(value):
         return None
-    if _TRUE.match(value):
+    if _TRUE.fullmatch(value):
         return True
-    if _FALSE.match(value):
+    if _FALSE.fullmatch(value):
         return False
-    if _INT10.match(value):
+    if _INT10.fullmatch(value):
         return int(value)
-    if _INT8.match(value):
+    if _INT8.fullmatch(value):
         return int(value[2:], 8)
-    if _INT16.match(value):
+    if _INT16.fullmatch(value):
         return int(value[2:], 16)
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return float(value)
-    if _INF.match(value):
+    if _INF.fullmatch(value):
         return float("-inf") if value[0] == "-" else float("inf")
-    if _NAN.match(value):
+    if _NAN.fullmatch(value):
         return float("nan")
     return value
 

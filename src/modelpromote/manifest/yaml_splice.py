@@ -71,7 +71,7 @@ def yaml_scalar(value: Any) -> str:
         return _double_quoted(format_time(value))
     if not isinstance(value, str):
         raise TypeError(f"cannot write a {type(value).__name__} as a YAML scalar")
-    if _PLAIN_RE.match(value) and not _YAML11_SPECIAL.match(value) and resolve_plain(value) == value:
+    if _PLAIN_RE.fullmatch(value) and not _YAML11_SPECIAL.fullmatch(value) and resolve_plain(value) == value:
         return value
     return _double_quoted(value)
 
@@ -84,7 +84,7 @@ def keep_quoting(old: str, new: str) -> str:
     a value that needs escapes stays double-quoted whatever ``old`` was.
     """
     quote = old[:1]
-    if quote not in ("'", '"') or not new or new[0] in "\"'{[" or not _PLAIN_RE.match(new):
+    if quote not in ("'", '"') or not new or new[0] in "\"'{[" or not _PLAIN_RE.fullmatch(new):
         return new
     if resolve_plain(new) != new:  # null, true, 5: quoting would turn them into strings
         return new

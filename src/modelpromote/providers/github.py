@@ -48,7 +48,7 @@ def settings_from_env(repo: str | None, token: str | None, api_url: str | None, 
     api_url = api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     if not repo:
         raise InputError(Finding("MP706", "no repository given", hint="pass --repo OWNER/NAME or set GITHUB_REPOSITORY"))
-    if not REPO_RE.match(repo):
+    if not REPO_RE.fullmatch(repo):
         raise InputError(Finding("MP706", f"{repo!r} is not OWNER/NAME", hint="e.g. --repo acme/models"))
     if not token:
         raise InputError(
