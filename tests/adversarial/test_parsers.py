@@ -208,9 +208,11 @@ MANIFESTS = {
     "allow_prerelease: 'no'": (MANIFEST.replace("allow_prerelease: false", "allow_prerelease: 'no'"), 13),
     "canary steps ['5', ...]": (MANIFEST.replace("steps: [5, 25", "steps: ['5', 25"), 14),
     "weight: '50'": (
-        MANIFEST.replace("    config:\n      production: {max_tokens: 512}\n",
-                         "    config:\n      production: {max_tokens: 512}\n    experiments:\n"
-                         "      production: {control: base-b-v2.0.0, weight: '50', salt: s}\n"),
+        MANIFEST.replace(
+            "    config:\n      production: {max_tokens: 512}\n",
+            "    config:\n      production: {max_tokens: 512}\n    experiments:\n"
+            "      production: {control: base-b-v2.0.0, weight: '50', salt: s}\n",
+        ),
         34,
     ),
     "params 100 deep": (MANIFEST.replace("{max_tokens: 512}", "{max_tokens: 512, params: {x: " + "[" * 100 + "]" * 100 + "}}"), 32),
