@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import Finding, InputError
@@ -108,12 +108,21 @@ def evaluate(
     source = make_source(policy, manifest_path, choice.prometheus, choice.metrics_json)
     observed = []
     for t in found:
-        cand = source.observe(model=t.model, env=t.env, version=t.version, window=window, at=now, metrics=rules.enabled)
+        span = since_step(t.since, now, window) if policy.since_step else window
+        cand = source.observe(model=t.model, env=t.env, version=t.version, window=span, at=now, metrics=rules.enabled)
         base: Mapping[str, Observation] = {}
         if t.baseline is not None:
-            base = source.observe(model=t.model, env=t.env, version=t.baseline, window=window, at=now, metrics=rules.enabled)
+            base = source.observe(model=t.model, env=t.env, version=t.baseline, window=span, at=now, metrics=rules.enabled)
         observed.append((t, cand, base))
     return [decide(t, cand, base, rules, now) for t, cand, base in observed], skipped, source.describe()
+
+
+def since_step(since: datetime, now: datetime, window: timedelta) -> timedelta:
+    """What to read: everything since the step (or the promotion) began, so that evidence accumulates
+    over scheduled runs (the confidence sequences keep their error bound however often they look).
+    A start in the future of ``now`` (a replay with an early ``--at``) falls back to ``window``."""
+    span = now - since
+    return span if span >= timedelta(seconds=1) else window
 
 
 def changing(decisions: list[Decision]) -> list[Decision]:
