@@ -117,7 +117,11 @@ def targets(
             skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
         else:
             restore = restore_target(m, mod.name, e.name)
-            found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
+            # An experiment's treatment is judged against its control arm, which serves beside it
+            # now, rather than against the previous pointer, which serves nobody.
+            exp = mod.experiments.get(e.name)
+            baseline = exp.control if exp is not None else last.from_
+            found.append(Target(mod.name, e.name, "promotion", ref, baseline, 100, last.at, held=held, open_pr=pr, restore=restore))
     return found, skipped
 
 
