@@ -37,11 +37,14 @@ ABOVE: tuple[float, ...] = _geometric(1.3, 4.0, 6)
 BELOW: tuple[float, ...] = _geometric(0.2, 0.6, 4)
 
 
+_ITER = 11  # bisection steps for the ends shown: 1/2048 of a bracket a few standard errors wide
+
+
 def _logsumexp(xs: Sequence[float]) -> float:
     top = max(xs)
     if top == -math.inf:
         return top
-    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+    return top + math.log(sum(math.exp(x - top) for x in xs))
 
 
 def log_evidence(k: float, n: float, p0: float, *, above: bool) -> float:
@@ -82,16 +85,22 @@ def bernoulli_bounds(k: float, n: float, alpha_low: float, alpha_high: float | N
     if n <= 0:
         return (0.0, 1.0)
     p = min(max(k / n, 0.0), 1.0)
-    lo, hi = 0.0, p  # lower end: the largest p0 with evidence of "above p0"
-    for _ in range(30):
+    # The ends lie within a few dozen standard errors of p: bracket there, then bisect.
+    reach = 8 * math.sqrt(max(p * (1 - p), 1 / n) / n) + 8 / n
+    lo, hi = max(0.0, p - reach), p  # lower end: the largest p0 with evidence of "above p0"
+    if lo > 0 and not bernoulli_evidence(k, n, lo, alpha_low, above=True):
+        lo = 0.0
+    for _ in range(_ITER if k > 0 else 0):  # no events: nothing shows the rate is above anything
         mid = (lo + hi) / 2
         if bernoulli_evidence(k, n, mid, alpha_low, above=True):
             lo = mid
         else:
             hi = mid
-    low = lo
-    lo, hi = p, 1.0  # upper end: the smallest p0 with evidence of "below p0"
-    for _ in range(30):
+    low = lo if k > 0 else 0.0
+    lo, hi = p, min(1.0, p + reach)  # upper end: the smallest p0 with evidence of "below p0"
+    if hi < 1 and not bernoulli_evidence(k, n, hi, alpha_high, above=False):
+        hi = 1.0
+    for _ in range(_ITER):
         mid = (lo + hi) / 2
         if bernoulli_evidence(k, n, mid, alpha_high, above=False):
             hi = mid
