@@ -384,7 +384,21 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     ap.add_argument("--cli", action="store_true", help="also judge a few windows through `modelpromote health --dry-run --json`")
     ap.add_argument("--fleet", type=int, default=0, help="also time health over this many canaries in one JSON document")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--from-json", metavar="PATH", help="print the tables of an earlier --json run")
     a = ap.parse_args(argv)
+    if a.from_json:
+        with open(a.from_json, encoding="utf-8") as fh:
+            saved = json.load(fh)
+        by_name = {t.name: t for t in TRUTHS}
+        cells = []
+        for c in saved["cells"]:
+            w, seqs = c["windows"], max(1, c["windows"] // 2)
+            cells.append(Cell(by_name[c["truth"]], c["n"], w, round(c["rollback"] * w), round(c["hold"] * w), round(c["advance"] * w), seqs,
+                              round(c["five_looks_wrong"] * seqs), round(c["five_looks_all_hold"] * seqs)))
+        out(table(cells))
+        out(f"\n{saved['windows']} windows per cell, seed {saved['seed']}, looks {saved['looks']}; "
+            f"cli agrees {saved.get('cli_agrees')}; fleet {saved.get('fleet')}")
+        return 0
     t0 = time.perf_counter()
     cells = simulate(a.windows, a.seed, a.looks)
     result: dict[str, Any] = {"windows": a.windows, "seed": a.seed, "looks": a.looks, "seconds": round(time.perf_counter() - t0, 1),
