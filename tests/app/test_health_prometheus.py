@@ -68,8 +68,9 @@ def test_healthy_canary_advances_through_every_step_to_100(cli: Cli, manifest: P
         assert bot is not None
         state = bot.canary.get("production")
         seen.append((d["action"], d["next_weight"], state.weight if state else None))
-        assert {r["verdict"] for r in d["metrics"]} == {"PASS"}
+        assert {r["verdict"] for r in d["metrics"]} == {"PASS"}, [r["reason"] for r in d["metrics"]]
         samples.append(only(out, "support-bot")["metrics"][1]["samples"])
+        assert only(out, "support-bot")["metrics"][0]["method"] == "histogram"  # the p99 from the histogram's buckets
     # 200 requests/min since the step began (evidence accumulates over runs): 30m, 15m, 30m, 30m
     assert samples == [6000, 3000, 6000, 6000]
     assert seen == [("ADVANCE", 25, 25), ("HOLD", None, 25), ("ADVANCE", 50, 50), ("ADVANCE", 100, None)]
@@ -82,7 +83,9 @@ def test_healthy_canary_advances_through_every_step_to_100(cli: Cli, manifest: P
     # Once complete it is watched as a recent promotion: healthy, nothing to move, file unchanged.
     before = manifest.read_bytes()
     code, out = health(cli, manifest, prom, "2026-06-01T11:40:00Z", "--model", "support-bot")
-    assert (code, only(out, "support-bot")["kind"], only(out, "support-bot")["action"]) == (0, "promotion", "ADVANCE")
+    assert (code, only(out, "support-bot")["kind"], only(out, "support-bot")["action"]) == (0, "promotion", "ADVANCE"), [
+        r["reason"] for r in only(out, "support-bot")["metrics"]
+    ]
     assert manifest.read_bytes() == before
 
 

@@ -13,7 +13,8 @@ evidence of harm at ``confidence`` (default 99.5 %), PASS needs evidence of safe
 
 * rates (error, hallucination): events out of samples, a Bernoulli mixture martingale (exact);
 * latency p99 with histogram buckets: the share of requests above the threshold against 1 %
-  (p99 > T exactly when more than 1 % of requests take longer than T: an order-statistic bound);
+  (p99 > T exactly when more than 1 % of requests take longer than T: an order-statistic bound;
+  a threshold inside a bucket gets that bucket's requests spread evenly, as histogram_quantile does);
 * means with a standard deviation (quality, cost): Robbins' normal mixture;
 * quality without one: a 0..1 score is bounded, so the Bernoulli mixture holds for its mean too;
 * anything else (a bare p99 or mean from Prometheus): the point value, marked ``evidence: false``.
@@ -188,13 +189,18 @@ def evidence(metric: str, obs: Observation, t: float, rules: Rules, *, bounds: b
         # requests slower than t: at least those above the next bound up, at most those above the one below
         at_least = _above(bk, hi_i) if hi_i is not None else 0
         at_most = _above(bk, lo_i) if lo_i is not None else total
-        harm = bernoulli_evidence(at_least, total, P99_TAIL, a_fail, above=True)
-        safe = bernoulli_evidence(at_most, total, P99_TAIL, a_pass, above=False)
+        slower: float = at_least
+        if hi_i is not None and lo_i is not None and bk[hi_i][0] > bk[lo_i][0]:
+            # t inside a bucket: spread its requests evenly, as histogram_quantile does for the p99 itself
+            lo_b, hi_b = bk[lo_i][0], bk[hi_i][0]
+            slower = at_least + (at_most - at_least) * (hi_b - t) / (hi_b - lo_b)
+        harm = bernoulli_evidence(slower, total, P99_TAIL, a_fail, above=True)
+        safe = bernoulli_evidence(slower, total, P99_TAIL, a_pass, above=False)
         low = high = None
         if bounds:
             low = max((bk[i][0] for i in finite if bernoulli_evidence(_above(bk, i), total, P99_TAIL, a_fail, above=True)), default=None)
             high = min((bk[i][0] for i in finite if bernoulli_evidence(_above(bk, i), total, P99_TAIL, a_pass, above=False)), default=None)
-        return Evidence(harm, safe, low, high, "histogram", f"{at_least}..{at_most} of {total} slower than {t:g} ms")
+        return Evidence(harm, safe, low, high, "histogram", f"{slower:.0f} of {total} slower than {t:g} ms")
     if obs.value is None or math.isnan(obs.value):
         return None
     v = obs.value

@@ -262,6 +262,10 @@ class HealthQuery(Strict):
         None, description="Rate metrics: count of bad events (errors, hallucinations) in the window. Others: the metric's value."
     )
     samples: str | None = Field(None, description="How many requests (or graded responses) the value rests on.")
+    buckets: str | None = Field(
+        None, description="latency_p99_ms: the histogram's cumulative buckets, one series per `le` (gives the p99 an interval)."
+    )
+    bucket_unit_ms: float = Field(1000, gt=0, allow_inf_nan=False, description="Milliseconds per unit of `le`: 1000 for seconds.")
     enabled: bool = Field(True, description="false: the metric is neither read nor needed to advance.")
 
 
