@@ -85,6 +85,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP416": ("invalid name", "names are lowercase letters, digits and '-', starting with a letter or digit, at most 63 characters"),
     "MP417": ("reason required", "say why with --reason TEXT; it goes into the promotions log"),
     "MP418": ("manifest does not validate", "fix the findings shown (modelpromote validate), then retry"),
+    "MP420": ("experiment not won", "run `modelpromote experiment MODEL --env ENV`; promote when its verdict is `treatment`"),
     "MP419": ("cannot finalize", "only a release candidate whose digest matches can be finalized"),
     # 8xx: health checks on metrics (providers/prometheus.py, providers/metrics_json.py, cli/health_verbs.py)
     "MP801": ("metrics source unreachable", "check that Prometheus (or the metrics URL) is up and reachable; pass --prometheus URL"),

@@ -99,3 +99,23 @@ def test_health_judges_the_treatment_against_the_control_arm(cli: Any, tmp_path:
     (d,) = out["decisions"]
     assert (d["kind"], d["baseline"]) == ("promotion", C)
     assert next(x for x in d["metrics"] if x["metric"] == "error_rate")["baseline_samples"] == 4000
+
+
+def _required(tmp_path: Path, treat: dict[str, Any], ctrl: dict[str, Any]) -> Path:
+    m, _ = write(tmp_path, treat, ctrl)
+    m.write_text(m.read_text() + "policies:\n  health: {require_experiment: true, source: {kind: json, path: metrics.json}}\n")
+    return m
+
+
+def test_policy_can_require_the_experiment_to_be_won_before_promotion(cli: Any, tmp_path: Path) -> None:
+    m = _required(tmp_path, arm(4000, 8, 0.90), arm(4000, 40, 0.85))
+    r = cli("plan", "bot", T, "--to", "production", "--breaking", "-m", str(m), "--now", AT, "--json")
+    rule = next(x for x in json.loads(r.stdout)["plan"]["rules"] if x["rule"] == "experiment")
+    assert r.exit_code == 0 and rule["verdict"] == "pass"
+
+
+def test_an_undecided_experiment_blocks_promotion_when_required(cli: Any, tmp_path: Path) -> None:
+    m = _required(tmp_path, arm(300, 1, 0.88), arm(300, 2, 0.86))
+    r = cli("plan", "bot", T, "--to", "production", "--breaking", "-m", str(m), "--now", AT, "--json")
+    rule = next(x for x in json.loads(r.stdout)["plan"]["rules"] if x["rule"] == "experiment")
+    assert r.exit_code == 1 and (rule["verdict"], rule["code"]) == ("fail", "MP420") and "inconclusive" in rule["message"]

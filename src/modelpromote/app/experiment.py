@@ -8,15 +8,40 @@ from datetime import datetime
 from ..errors import Finding, InputError
 from ..gates.experiment import ExperimentResult, compare
 from ..gates.health import Observation, Rules
+from ..manifest.schema import Manifest, parse_duration
 from ..naming import require_model_env
-from .health import SourceChoice, make_source, since_step
+from .metrics_source import SourceChoice, make_source, since_step
 from .store import ManifestStore
+
+
+def verdict_for(m: Manifest, manifest_path: str, model: str, version: str, env: str, now: datetime) -> str | None:
+    """The verdict a promotion of ``version`` into ``env`` needs (policies.health.require_experiment), or None.
+
+    Read only when the policy asks for it and ``version`` is the treatment of an experiment in the
+    environment below; None also when no metrics source is configured (the plan then says so).
+    """
+    e = m.env(env)
+    mod = m.model(model)
+    if not m.policies.health.require_experiment or e is None or e.promote_from is None or mod is None:
+        return None
+    below = e.promote_from
+    exp = mod.experiments.get(below)
+    if exp is None or mod.environments.get(below) != version:
+        return None
+    policy = m.policies.health
+    if not (policy.source.url or policy.source.path):
+        return None
+    rules = Rules.from_policies(m.policies)
+    window = parse_duration(policy.window)
+    span = since_step(exp.started_at, now, window) if exp.started_at is not None else window
+    source = make_source(policy, manifest_path, None, None)
+    arms = [source.observe(model=model, env=below, version=v, window=span, at=now, metrics=rules.enabled) for v in (version, exp.control)]
+    return compare(model, below, version, exp.control, exp.weight, arms[0], arms[1], rules.thresholds,
+                   confidence=policy.advance_confidence, min_samples=rules.min_samples, metrics=rules.enabled).verdict
 
 
 def run_experiment(store: ManifestStore, model: str, env: str, now: datetime, choice: SourceChoice) -> tuple[ExperimentResult, str]:
     """(the verdict, the metrics source's description): both arms read since the experiment began."""
-    from ..manifest.schema import parse_duration
-
     doc = store.read()
     m = doc.manifest
     require_model_env(m, model, env, doc.where)

@@ -117,7 +117,9 @@ def open_promotion(
     store = BranchStore(gh, manifest_path, base)
     doc = store.read()
     manifest = doc.manifest
-    plan = plan_promotion(manifest, req, now)
+    from .experiment import verdict_for
+
+    plan = plan_promotion(manifest, req, now, experiment=verdict_for(manifest, manifest_path, req.model, req.version, req.env, now))
     if not plan.allowed:
         raise Refused(plan, manifest_path)
     if plan.noop:

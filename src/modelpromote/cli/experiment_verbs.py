@@ -50,7 +50,7 @@ def experiment(
     better), 2 bad input (no such experiment: MP809), 3 the metrics source failed.
     """
     from ..app.experiment import run_experiment
-    from ..app.health import SourceChoice
+    from ..app.metrics_source import SourceChoice
     from ..report.experiment import render_text
 
     now = parse_time(at_text, "--at")

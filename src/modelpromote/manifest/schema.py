@@ -287,6 +287,11 @@ class HealthPolicy(Strict):
         0.99, gt=0.5, lt=1, description="Evidence of harm needed to fail a metric (anytime-valid over all runs of a step)."
     )
     advance_confidence: float = Field(0.95, gt=0.5, lt=1, description="Evidence of safety needed to pass a metric (anytime-valid).")
+    require_experiment: bool = Field(
+        False,
+        description="Promoting a version out of an environment where it is an experiment's treatment needs the verdict "
+        "`treatment` from `modelpromote experiment`.",
+    )
     since_step: bool = Field(
         True, description="Read metrics since the canary step (or the promotion) began, so evidence accumulates; false: the window only."
     )
