@@ -35,9 +35,11 @@ def _geometric(lo: float, hi: float, m: int) -> tuple[float, ...]:
 
 ABOVE: tuple[float, ...] = _geometric(1.3, 4.0, 6)
 BELOW: tuple[float, ...] = _geometric(0.2, 0.6, 4)
+_LOG_ABOVE = tuple(math.log(r) for r in ABOVE)
+_LOG_BELOW = tuple(math.log(r) for r in BELOW)
 
 
-_ITER = 11  # bisection steps for the ends shown: 1/2048 of a bracket a few standard errors wide
+_ITER = 9  # bisection steps for the ends shown: 1/512 of a bracket 16 standard errors wide (0.03 se)
 
 
 def _logsumexp(xs: Sequence[float]) -> float:
@@ -52,15 +54,12 @@ def log_evidence(k: float, n: float, p0: float, *, above: bool) -> float:
     if n <= 0 or not 0 < p0 < 1:
         return -math.inf
     k = min(max(k, 0.0), n)
-    lp0, lq0 = math.log(p0), math.log1p(-p0)
+    # With odds o = r * o0: p/p0 = r (1+o0)/(1+o) and (1-p)/(1-p0) = (1+o0)/(1+o), so each term is
+    # k log r + n log((1+o0)/(1+o)): one log per alternative.
     odds0 = p0 / (1 - p0)
-    grid = ABOVE if above else BELOW
-    terms = []
-    for ratio in grid:
-        o = odds0 * ratio
-        p = o / (1 + o)
-        t = (k * (math.log(p) - lp0) if k else 0.0) + ((n - k) * (math.log1p(-p) - lq0) if n - k else 0.0)
-        terms.append(t)
+    l0 = math.log1p(odds0)
+    grid, logs = (ABOVE, _LOG_ABOVE) if above else (BELOW, _LOG_BELOW)
+    terms = [k * lr + n * (l0 - math.log1p(odds0 * r)) for r, lr in zip(grid, logs, strict=True)]
     return _logsumexp(terms) - math.log(len(grid))
 
 
