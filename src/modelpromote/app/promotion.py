@@ -47,7 +47,7 @@ def plan(doc: Document, req: PromotionRequest, now: datetime) -> Plan:
     from .experiment import verdict_for
 
     verdict = verdict_for(doc.manifest, doc.where, req.model, req.version, req.env, now)
-    return plan_promotion(doc.manifest, req, now, experiment=verdict)
+    return plan_promotion(doc.manifest, req, now, experiment_verdict=verdict)
 
 
 def prompt_change(doc: Document, p: Plan, read: Callable[[str], str | None]) -> PromptDiff | None:

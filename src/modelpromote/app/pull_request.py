@@ -121,7 +121,7 @@ def open_promotion(
     manifest = doc.manifest
     from .experiment import verdict_for
 
-    plan = plan_promotion(manifest, req, now, experiment=verdict_for(manifest, manifest_path, req.model, req.version, req.env, now))
+    plan = plan_promotion(manifest, req, now, experiment_verdict=verdict_for(manifest, manifest_path, req.model, req.version, req.env, now))
     if not plan.allowed:
         raise Refused(plan, manifest_path)
     if plan.noop:
