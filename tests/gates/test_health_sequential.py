@@ -125,3 +125,17 @@ def test_non_finite_or_out_of_range_thresholds_are_refused_with_their_line(line:
     assert not loaded.ok
     (f,) = [f for f in loaded.findings if key in f.message]
     assert fragment in f.message and f.line == text.splitlines().index(f"    {line}") + 1
+
+
+@given(st.integers(100, 3000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))), st.sampled_from(["error_rate", "quality_score"]))
+def test_the_interval_shown_agrees_with_the_verdict(kn: tuple[int, int], metric: str) -> None:
+    k, n = kn
+    obs = Observation.rate(k, n) if metric == "error_rate" else Observation(k / n, n)
+    r = judge(metric, obs, None, RULES)
+    t = r.threshold
+    assert r.low is not None and r.high is not None and r.low <= (r.value or 0) <= r.high
+    worse_end, better_end = (r.high, r.low) if metric == "quality_score" else (r.low, r.high)
+    if r.verdict == "FAIL":  # the whole interval is on the wrong side of the threshold
+        assert (worse_end <= t) if metric == "quality_score" else (worse_end >= t)
+    if r.verdict == "PASS":
+        assert (better_end >= t) if metric == "quality_score" else (better_end <= t)

@@ -178,7 +178,7 @@ def evidence(metric: str, obs: Observation, t: float, rules: Rules, *, bounds: b
         k = obs.events if obs.events is not None else round((obs.value or 0.0) * n)
         harm = bernoulli_evidence(k, n, t, a_fail, above=True)
         safe = bernoulli_evidence(k, n, t, a_pass, above=False)
-        low, high = bernoulli_bounds(k, n, a_fail, a_pass) if bounds else (None, None)
+        low, high = bernoulli_bounds(k, n, a_fail, a_pass, at=t) if bounds else (None, None)
         return Evidence(harm, safe, low, high, "binomial", f"{k}/{n}")
     if metric == "latency_p99_ms" and len(obs.buckets) >= 2 and obs.buckets[-1][1] > 0:
         bk = obs.buckets
@@ -222,7 +222,7 @@ def evidence(metric: str, obs: Observation, t: float, rules: Rules, *, bounds: b
         safe = bernoulli_evidence(bad, n, 1.0 - t, a_pass, above=False)
         low = high = None
         if bounds:
-            b_low, b_high = bernoulli_bounds(bad, n, a_pass, a_fail)
+            b_low, b_high = bernoulli_bounds(bad, n, a_fail, a_pass, at=1.0 - t)
             low, high = 1.0 - b_high, 1.0 - b_low
         return Evidence(harm, safe, low, high, "bounded", "0..1 scores, no stddev")
     breach = _breaches(metric, v, t)

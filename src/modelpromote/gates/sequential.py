@@ -77,9 +77,16 @@ def bernoulli_evidence(k: float, n: float, p0: float, alpha: float, *, above: bo
     return log_evidence(k, n, p0, above=above) >= math.log(1 / alpha)
 
 
-def bernoulli_bounds(k: float, n: float, alpha_low: float, alpha_high: float | None = None) -> tuple[float, float]:
+def bernoulli_bounds(
+    k: float, n: float, alpha_low: float, alpha_high: float | None = None, *, at: float | None = None
+) -> tuple[float, float]:
     """The confidence sequence's ends at ``n``: the rates not yet excluded (lower end at ``alpha_low``,
-    upper end at ``alpha_high``, by default the same)."""
+    upper end at ``alpha_high``, by default the same).
+
+    The ends are found by bisection and err on the wide side.  ``at`` (the threshold a verdict was
+    taken at) seeds the brackets, so that the ends shown always agree with that verdict: evidence
+    of "above at" gives a lower end >= at, evidence of "below at" an upper end <= at.
+    """
     alpha_high = alpha_low if alpha_high is None else alpha_high
     if n <= 0:
         return (0.0, 1.0)
@@ -87,7 +94,9 @@ def bernoulli_bounds(k: float, n: float, alpha_low: float, alpha_high: float | N
     # The ends lie within a few dozen standard errors of p: bracket there, then bisect.
     reach = 8 * math.sqrt(max(p * (1 - p), 1 / n) / n) + 8 / n
     lo, hi = max(0.0, p - reach), p  # lower end: the largest p0 with evidence of "above p0"
-    if lo > 0 and not bernoulli_evidence(k, n, lo, alpha_low, above=True):
+    if at is not None and 0 < at < p and bernoulli_evidence(k, n, at, alpha_low, above=True):
+        lo = max(lo, at)
+    elif lo > 0 and not bernoulli_evidence(k, n, lo, alpha_low, above=True):
         lo = 0.0
     for _ in range(_ITER if k > 0 else 0):  # no events: nothing shows the rate is above anything
         mid = (lo + hi) / 2
@@ -97,7 +106,9 @@ def bernoulli_bounds(k: float, n: float, alpha_low: float, alpha_high: float | N
             hi = mid
     low = lo if k > 0 else 0.0
     lo, hi = p, min(1.0, p + reach)  # upper end: the smallest p0 with evidence of "below p0"
-    if hi < 1 and not bernoulli_evidence(k, n, hi, alpha_high, above=False):
+    if at is not None and p < at < 1 and bernoulli_evidence(k, n, at, alpha_high, above=False):
+        hi = min(hi, at)
+    elif hi < 1 and not bernoulli_evidence(k, n, hi, alpha_high, above=False):
         hi = 1.0
     for _ in range(_ITER):
         mid = (lo + hi) / 2
