@@ -86,6 +86,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP416": ("invalid name", "names are lowercase letters, digits and '-', starting with a letter or digit, at most 63 characters"),
     "MP417": ("reason required", "say why with --reason TEXT; it goes into the promotions log"),
     "MP418": ("manifest does not validate", "fix the findings shown (modelpromote validate), then retry"),
+    "MP420": ("experiment not won", "run `modelpromote experiment MODEL --env ENV`; promote when its verdict is `treatment`"),
     "MP419": ("cannot finalize", "only a release candidate whose digest matches can be finalized"),
     "MP425": ("prompt release refused", "release a non-empty UTF-8 text file; remove (or catalogue) a file already at the target path"),
     # 8xx: health checks on metrics (providers/prometheus.py, providers/metrics_json.py, cli/health_verbs.py)
@@ -97,6 +98,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP806": ("no metrics source", "set policies.health.source in the manifest, or pass --prometheus URL or --metrics-json PATH"),
     "MP807": ("health rollback", "the new version was rolled back; see the metrics above, fix it, then clear the hold"),
     "MP808": ("cannot apply health decision", "re-run with --dry-run to see the decision; apply it by hand or update modelpromote"),
+    "MP809": ("no experiment", "add models.<model>.experiments.<env>: {control: VERSION, weight: 50} (docs/experiments.md)"),
     "MP820": ("health pull request left open", "GitHub refused the merge (branch protection?); review and merge it, or allow the bot"),
     "MP821": ("drift", "what is deployed differs from the manifest; run deploy for the missing change, or revert main"),
     "MP822": ("status URL failed", "check --status-url and that the application is up; it must serve JSON over http(s)"),

@@ -57,7 +57,7 @@ def only(out: dict, model: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_healthy_canary_advances_through_every_step_to_100(cli: Cli, manifest: Path, prom: str) -> None:
-    seen = []
+    seen, samples = [], []
     for at in ("2026-06-01T10:30:00Z", "2026-06-01T10:45:00Z", "2026-06-01T11:00:00Z", "2026-06-01T11:30:00Z"):
         code, out = health(cli, manifest, prom, at, "--model", "support-bot")
         assert code == 0
@@ -68,8 +68,11 @@ def test_healthy_canary_advances_through_every_step_to_100(cli: Cli, manifest: P
         assert bot is not None
         state = bot.canary.get("production")
         seen.append((d["action"], d["next_weight"], state.weight if state else None))
-        assert {r["verdict"] for r in d["metrics"]} == {"PASS"}
-        assert only(out, "support-bot")["metrics"][1]["samples"] == 6000  # 200 requests/min over the 30m window
+        assert {r["verdict"] for r in d["metrics"]} == {"PASS"}, [r["reason"] for r in d["metrics"]]
+        samples.append(only(out, "support-bot")["metrics"][1]["samples"])
+        assert only(out, "support-bot")["metrics"][0]["method"] == "histogram"  # the p99 from the histogram's buckets
+    # 200 requests/min since the step began (evidence accumulates over runs): 30m, 15m, 30m, 30m
+    assert samples == [6000, 3000, 6000, 6000]
     assert seen == [("ADVANCE", 25, 25), ("HOLD", None, 25), ("ADVANCE", 50, 50), ("ADVANCE", 100, None)]
     m = load_manifest(str(manifest)).manifest
     assert m is not None
@@ -80,7 +83,9 @@ def test_healthy_canary_advances_through_every_step_to_100(cli: Cli, manifest: P
     # Once complete it is watched as a recent promotion: healthy, nothing to move, file unchanged.
     before = manifest.read_bytes()
     code, out = health(cli, manifest, prom, "2026-06-01T11:40:00Z", "--model", "support-bot")
-    assert (code, only(out, "support-bot")["kind"], only(out, "support-bot")["action"]) == (0, "promotion", "ADVANCE")
+    assert (code, only(out, "support-bot")["kind"], only(out, "support-bot")["action"]) == (0, "promotion", "ADVANCE"), [
+        r["reason"] for r in only(out, "support-bot")["metrics"]
+    ]
     assert manifest.read_bytes() == before
 
 

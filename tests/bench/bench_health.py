@@ -2,7 +2,7 @@
 
 Baselines measured in the same run: the article's ``should_rollback`` (five bare comparisons) for
 the decision, and ``modelpromote validate`` on the same manifest (process start + load) for the
-whole run, so the ratio shows what reading 60 PromQL answers and deciding adds.
+whole run, so the ratio shows what reading 66 PromQL answers (10 per version and its histogram buckets) and deciding adds.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 from modelpromote.gates.health import Observation, Rules, decide
 from modelpromote.manifest.schema import Policies
 from modelpromote.policy.watch import Target
+from modelpromote.sandbox.prometheus import prometheus_with
+from modelpromote.sandbox.traffic import Traffic, openmetrics
 
-from ..prom.openmetrics import Traffic, openmetrics
-from ..prom.server import prometheus_with
 from ._util import ROOT, Row, median_call, median_process, tool
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
@@ -49,7 +49,7 @@ def _decision_rows() -> list[Row]:
     ours = median_call(lambda: decide(t, obs, obs, rules, NOW), repeat=7, number=2000)
     return [
         Row("article should_rollback (baseline)", base, "us"),
-        Row("decide(): 5 metrics, Wilson bounds, baseline", ours, "us", target="<= 1 ms", ok=ours <= 1e-3,
+        Row("decide(): 5 metrics, confidence sequences, baseline", ours, "us", target="<= 1 ms", ok=ours <= 1e-3,
             baseline="article should_rollback", ratio=ours / base),
     ]
 
@@ -64,7 +64,7 @@ def _process_rows() -> list[Row]:
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         manifest = work / "manifest.yaml"
-        shutil.copy(ROOT / "tests" / "prom" / "manifest.yaml", manifest)
+        shutil.copy(ROOT / "tests" / "data" / "health-registry.yaml", manifest)
         with prometheus_with(openmetrics(traffic, t0 - 3600, t0 + 3600), work) as url:
             validate = median_process([mp, "validate", str(manifest)], repeat=7)
             health = median_process(
@@ -72,7 +72,7 @@ def _process_rows() -> list[Row]:
             )
     return [
         Row("modelpromote validate (process baseline)", validate, "ms"),
-        Row("health --dry-run: 3 canaries, 60 PromQL queries", health, "ms", target="<= 2 s", ok=health <= 2.0,
+        Row("health --dry-run: 3 canaries, 66 PromQL queries", health, "ms", target="<= 2 s", ok=health <= 2.0,
             baseline="validate, same manifest", ratio=health / validate),
     ]
 

@@ -12,7 +12,6 @@ half-way (exit 3) changes nothing.  Two ways to apply the decisions:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,39 +19,13 @@ from typing import Any
 
 from ..errors import Finding, InputError
 from ..gates.health import Decision, Observation
-from ..manifest.schema import HealthPolicy, Manifest
+from ..manifest.schema import Manifest
 from ..naming import parse_branch, require_model_env
 from ..policy.watch import Skipped
-from .ports import GitHubPort, MetricsSource
+from .metrics_source import SourceChoice as SourceChoice  # re-exported: cli/health_verbs uses app.health.SourceChoice
+from .metrics_source import make_source, since_step
+from .ports import GitHubPort
 from .store import ManifestStore
-
-
-def make_source(policy: HealthPolicy, manifest_path: str, prometheus: str | None, metrics_json: str | None) -> MetricsSource:
-    """The metrics source: --prometheus, else --metrics-json, else policies.health.source."""
-    from ..manifest.schema import parse_duration
-    from ..providers.metrics_json import JsonMetricsSource
-    from ..providers.prometheus import PrometheusSource
-
-    src = policy.source
-    timeout = parse_duration(src.timeout).total_seconds()
-    if prometheus:
-        return PrometheusSource(prometheus, overrides=policy.metrics, timeout=timeout)
-    if metrics_json:
-        return JsonMetricsSource(metrics_json, timeout=timeout)
-    if src.kind == "prometheus" and src.url:
-        return PrometheusSource(src.url, overrides=policy.metrics, timeout=timeout)
-    if src.kind == "json" and (src.url or src.path):
-        location = src.url or os.path.join(os.path.dirname(os.path.abspath(manifest_path)), str(src.path))
-        return JsonMetricsSource(location, timeout=timeout)
-    raise InputError(Finding("MP806", f"{manifest_path}: no metrics source in policies.health.source", manifest_path))
-
-
-@dataclass(frozen=True)
-class SourceChoice:
-    """Where metrics come from: the options, resolved against the manifest's policy when needed."""
-
-    prometheus: str | None = None
-    metrics_json: str | None = None
 
 
 @dataclass
@@ -108,10 +81,11 @@ def evaluate(
     source = make_source(policy, manifest_path, choice.prometheus, choice.metrics_json)
     observed = []
     for t in found:
-        cand = source.observe(model=t.model, env=t.env, version=t.version, window=window, at=now, metrics=rules.enabled)
+        span = since_step(t.since, now, window) if policy.since_step else window
+        cand = source.observe(model=t.model, env=t.env, version=t.version, window=span, at=now, metrics=rules.enabled)
         base: Mapping[str, Observation] = {}
         if t.baseline is not None:
-            base = source.observe(model=t.model, env=t.env, version=t.baseline, window=window, at=now, metrics=rules.enabled)
+            base = source.observe(model=t.model, env=t.env, version=t.baseline, window=span, at=now, metrics=rules.enabled)
         observed.append((t, cand, base))
     return [decide(t, cand, base, rules, now) for t, cand, base in observed], skipped, source.describe()
 

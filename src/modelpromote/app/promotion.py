@@ -44,8 +44,10 @@ def request(
 
 def plan(doc: Document, req: PromotionRequest, now: datetime) -> Plan:
     from ..policy.plan import plan_promotion
+    from .experiment import verdict_for
 
-    return plan_promotion(doc.manifest, req, now)
+    verdict = verdict_for(doc.manifest, doc.where, req.model, req.version, req.env, now)
+    return plan_promotion(doc.manifest, req, now, experiment_verdict=verdict)
 
 
 def prompt_change(doc: Document, p: Plan, read: Callable[[str], str | None]) -> PromptDiff | None:

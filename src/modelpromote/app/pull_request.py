@@ -119,7 +119,9 @@ def open_promotion(
     doc = store.read()
     sha = doc.commit or store.ref or ""  # the prompts are read where the plan was judged: the base's commit
     manifest = doc.manifest
-    plan = plan_promotion(manifest, req, now)
+    from .experiment import verdict_for
+
+    plan = plan_promotion(manifest, req, now, experiment_verdict=verdict_for(manifest, manifest_path, req.model, req.version, req.env, now))
     if not plan.allowed:
         raise Refused(plan, manifest_path)
     if plan.noop:

@@ -98,6 +98,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "gate": ("gate_verbs", "The approval gate of a pull request, reported on its head commit."),
     "deploy": ("deploy_verbs", "Start what a merge changed: GitHub Deployments and a signed webhook."),
     "health": ("health_verbs", "Advance, hold or roll back every live canary and recent promotion."),
+    "experiment": ("experiment_verbs", "Compare an experiment's treatment arm with its control arm, metric by metric."),
     "drift": ("drift_verbs", "Compare the manifest on main with what is deployed; list each mismatch."),
     "export": ("runtime_verbs", "Compile the manifest into the JSON runtime config for one environment."),
     "demo": ("demo_verbs", "Run the whole promotion story in a sandbox: offline, about 10 seconds."),

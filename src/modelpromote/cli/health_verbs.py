@@ -74,11 +74,13 @@ def health(
     """Advance, hold or roll back every live canary and recent promotion, from its metrics.
 
     For each canary (and each promotion younger than policies.health.watch) it reads five
-    metrics of the new version and of its baseline over policies.health.window: latency p99,
-    error rate, quality score, hallucination rate, cost per request.  Each is PASS, FAIL or
-    INCONCLUSIVE with its sample count; rates use Wilson bounds, so rolling back needs evidence
-    of harm and advancing needs evidence of safety, and too few samples holds.  Critical metrics
-    (policies.rollback.critical) fail alone; the others need policies.rollback.min_breaches.
+    metrics of the new version and of its baseline since the step began: latency p99, error
+    rate, quality score, hallucination rate, cost per request.  Each is PASS, FAIL or
+    INCONCLUSIVE with its sample count and interval; the intervals are anytime-valid confidence
+    sequences, so rolling back needs evidence of harm and advancing evidence of safety however
+    often health runs, and too few samples holds.  Critical metrics (policies.rollback.critical)
+    fail alone, and so do evidenced failures of policies.rollback.alone (quality); the others
+    need policies.rollback.min_breaches.
 
     \b
     ADVANCE   the canary moves to its next step (after canary.interval), or completes at 100%

@@ -258,18 +258,28 @@ class EvalRule(Strict):
     confidence: float = Field(0.95, gt=0, lt=1, strict=True)
 
 
+HealthMetricName = Literal["latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents"]
+# Thresholds are finite numbers: a NaN compares false with everything and would switch a check off.
+_FINITE: dict[str, Any] = {"allow_inf_nan": False}
+
+
+def _quality_alone() -> list[HealthMetricName]:
+    return ["quality_score"]
+
+
 class RollbackPolicy(Strict):
-    latency_p99_ms: float = Field(2000, strict=True)
-    error_rate: float = Field(0.01, strict=True)
-    quality_score: float = Field(0.80, strict=True)
-    hallucination_rate: float = Field(0.05, strict=True)
-    cost_per_request_cents: float = Field(2.0, strict=True)
+    latency_p99_ms: float = Field(2000, gt=0, **_FINITE, strict=True, description="p99 latency limit in ms.")
+    error_rate: float = Field(0.01, ge=0, le=1, **_FINITE, strict=True, description="A share of requests, 0..1.")
+    quality_score: float = Field(0.80, ge=0, le=1, **_FINITE, strict=True, description="Mean quality score (0..1) below which it breaches.")
+    hallucination_rate: float = Field(0.05, ge=0, le=1, **_FINITE, strict=True, description="A share of graded responses, 0..1.")
+    cost_per_request_cents: float = Field(2.0, ge=0, **_FINITE, strict=True)
     min_breaches: int = Field(2, ge=1, description="Non-critical breaches needed for a rollback.", strict=True)
     critical: list[str] = Field(default_factory=lambda: ["error_rate", "hallucination_rate"])
+    alone: list[HealthMetricName] = Field(
+        default_factory=lambda: _quality_alone(),
+        description="Metrics whose failure *with evidence* (an interval, not a point value) rolls back by itself.",
+    )
     auto_merge: bool = Field(False, strict=True)
-
-
-HealthMetricName = Literal["latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents"]
 
 
 class HealthQuery(Strict):
@@ -279,6 +289,12 @@ class HealthQuery(Strict):
         None, description="Rate metrics: count of bad events (errors, hallucinations) in the window. Others: the metric's value."
     )
     samples: str | None = Field(None, description="How many requests (or graded responses) the value rests on.")
+    buckets: str | None = Field(
+        None, description="latency_p99_ms: the histogram's cumulative buckets, one series per `le` (gives the p99 an interval)."
+    )
+    bucket_unit_ms: float = Field(
+        1000, gt=0, allow_inf_nan=False, strict=True, description="Milliseconds per unit of `le`: 1000 for seconds."
+    )
     enabled: bool = Field(True, description="false: the metric is neither read nor needed to advance.", strict=True)
 
 
@@ -296,7 +312,23 @@ class HealthPolicy(Strict):
 
     window: Duration = Field("30m", description="Metrics are read over this trailing window; older breaches are ignored.")
     min_samples: int = Field(100, ge=1, description="Fewer samples than this is inconclusive: the rollout holds.", strict=True)
-    confidence: float = Field(0.95, gt=0.5, lt=1, description="One-sided confidence of the Wilson bounds on rate metrics.", strict=True)
+    confidence: float = Field(
+        0.99, gt=0.5, lt=1, strict=True, description="Evidence of harm needed to fail a metric (anytime-valid over all runs of a step)."
+    )
+    advance_confidence: float = Field(
+        0.95, gt=0.5, lt=1, strict=True, description="Evidence of safety needed to pass a metric (anytime-valid)."
+    )
+    require_experiment: bool = Field(
+        False,
+        strict=True,
+        description="Promoting a version out of an environment where it is an experiment's treatment needs the verdict "
+        "`treatment` from `modelpromote experiment`.",
+    )
+    since_step: bool = Field(
+        True,
+        strict=True,
+        description="Read metrics since the canary step (or the promotion) began, so evidence accumulates; false: the window only.",
+    )
     watch: Duration = Field("24h", description="Promotions younger than this are checked (and rolled back if harmful).")
     source: HealthSource = HealthSource()
     metrics: dict[HealthMetricName, HealthQuery] = Field(default_factory=dict, description="Overrides of the default queries.")

@@ -127,7 +127,7 @@ def active_freeze(m: Manifest, env: str, now: datetime) -> str | None:
     return None
 
 
-def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
+def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime, *, experiment_verdict: str | None = None) -> Plan:
     rules: list[Rule] = []
     add = rules.append
     model = m.model(req.model)
@@ -198,6 +198,17 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
                          f"(ready at {(since + need).isoformat()})", "MP402", "wait, or promote another version"))
             else:
                 add(Rule("soak", "pass", f"live in {below} for {_fmt_td(now - since)} (needs {env.soak or '0'})"))
+
+    # -- the experiment below (policies.health.require_experiment) --------------------------------
+    # ``experiment_verdict`` is the verdict the caller read (modelpromote.app.experiment.verdict_for).
+    trial = model.experiments.get(env.promote_from) if env.promote_from is not None else None
+    if m.policies.health.require_experiment and trial is not None and model.environments.get(str(env.promote_from)) == req.version:
+        if experiment_verdict == "treatment":
+            add(Rule("experiment", "pass", f"the experiment in {env.promote_from} found {req.version} better than {trial.control}"))
+        else:
+            said = f"its verdict is {experiment_verdict}" if experiment_verdict else "no verdict could be read"
+            add(Rule("experiment", "fail", f"{req.version} is an experiment's treatment in {env.promote_from} and {said}", "MP420",
+                     f"modelpromote experiment {req.model} --env {env.promote_from}"))
 
     # -- status ---------------------------------------------------------------------------------
     entry = m.catalogue()[vid.model_version]

@@ -78,6 +78,7 @@ def targets(
     prs = open_prs or {}
     found: list[Target] = []
     skipped: list[Skipped] = []
+    latest = {(p.model, p.env): p for p in m.promotions}  # the last entry per model/env, in one pass
     for mod, e in cells(m, model, env):
         ref = mod.environments.get(e.name)
         if ref is None:
@@ -108,7 +109,7 @@ def targets(
                 )
             )
             continue
-        last = next((p for p in reversed(m.promotions) if p.model == mod.name and p.env == e.name), None)
+        last = latest.get((mod.name, e.name))
         if last is None or last.to != ref or now - last.at > watch or last.at > now:
             continue
         if last_is_rollback(m, mod.name, e.name):
@@ -117,7 +118,11 @@ def targets(
             skipped.append(Skipped(mod.name, e.name, ref, "first release: no previous version to compare with or restore"))
         else:
             restore = restore_target(m, mod.name, e.name)
-            found.append(Target(mod.name, e.name, "promotion", ref, last.from_, 100, last.at, held=held, open_pr=pr, restore=restore))
+            # An experiment's treatment is judged against its control arm, which serves beside it
+            # now, rather than against the previous pointer, which serves nobody.
+            exp = mod.experiments.get(e.name)
+            baseline = exp.control if exp is not None else last.from_
+            found.append(Target(mod.name, e.name, "promotion", ref, baseline, 100, last.at, held=held, open_pr=pr, restore=restore))
     return found, skipped
 
 

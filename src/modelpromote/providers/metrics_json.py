@@ -15,6 +15,7 @@ such observation per model/env/version wins.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -31,6 +32,62 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_SAMPLES = 10**12  # requests in one window: far above any real traffic, far below float trouble
 
 
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(float(x))
+
+
+def parse_metric(name: str, item: Any, where: str) -> Observation:
+    """One metric of an observation -> :class:`Observation` (``ValueError`` naming the field otherwise).
+
+    Rate metrics: ``events`` (or ``value``) and ``samples``.  Others: ``value`` and ``samples``, and
+    optionally ``stddev`` (of the individual values: gives the mean an interval) and, for latency,
+    ``buckets``: ``{"<upper bound in ms>": cumulative count, ..., "+Inf": count}`` as a Prometheus
+    histogram has them (gives the p99 an interval).
+    """
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: metric {name} must be an object with samples and value (or events)")
+    samples = item.get("samples")
+    if not isinstance(samples, int) or isinstance(samples, bool) or not 0 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"{where}: {name}.samples must be an integer in 0..{MAX_SAMPLES:.0e}, got {str(samples)[:40]}")
+    if name in RATE_METRICS:
+        events = item.get("events")
+        if events is None and isinstance(item.get("value"), (int, float)) and not isinstance(item.get("value"), bool):
+            rate = float(item["value"])
+            if not 0 <= rate <= 1:
+                raise ValueError(f"{where}: {name}.value must be a rate in 0..1, got {str(item['value'])[:40]}")
+            events = round(rate * samples)
+        if not isinstance(events, int) or isinstance(events, bool) or not 0 <= events <= samples:
+            raise ValueError(f"{where}: {name}.events must be an integer in 0..samples, got {str(events)[:40]}")
+        return Observation.rate(events, samples)
+    value = item.get("value")
+    if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or math.isinf(float(value))):
+        raise ValueError(f"{where}: {name}.value must be a number, got {str(value)[:40]}")
+    sd = item.get("stddev")
+    if sd is not None and (not _number(sd) or float(sd) < 0):
+        raise ValueError(f"{where}: {name}.stddev must be a non-negative number, got {sd!r}")
+    raw = item.get("buckets")
+    buckets: tuple[tuple[float, int], ...] = ()
+    if raw is not None:
+        if not isinstance(raw, dict) or not raw:
+            raise ValueError(f"{where}: {name}.buckets must be an object {{upper bound in ms: cumulative count}}")
+        pairs = []
+        for le, count in raw.items():
+            try:
+                bound = math.inf if str(le).strip() in ("+Inf", "inf", "Inf") else float(le)
+            except ValueError:
+                raise ValueError(f"{where}: {name}.buckets: {le!r} is not a bound in ms (or \"+Inf\")") from None
+            if math.isnan(bound) or not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_SAMPLES:
+                raise ValueError(f"{where}: {name}.buckets[{le!r}] must be a non-negative integer count")
+            pairs.append((bound, count))
+        pairs.sort()
+        if pairs[-1][0] != math.inf:
+            pairs.append((math.inf, max(samples, pairs[-1][1])))
+        if any(b[1] < a[1] for a, b in itertools.pairwise(pairs)):
+            raise ValueError(f"{where}: {name}.buckets must be cumulative (counts never decrease as the bound grows)")
+        buckets = tuple(pairs)
+    return Observation(None if value is None else float(value), samples, stddev=None if sd is None else float(sd), buckets=buckets)
+
+
 class JsonMetricsSource:
     def __init__(self, location: str, *, timeout: float = 10.0, retries: int = 3, backoff: float = 0.25) -> None:
         self.location = location
@@ -38,6 +95,7 @@ class JsonMetricsSource:
         self.retries = max(1, retries)
         self.backoff = backoff
         self._doc: list[dict[str, Any]] | None = None
+        self._by_key: dict[tuple[Any, Any, Any], list[tuple[datetime, dict[str, Any]]]] | None = None
 
     @property
     def is_url(self) -> bool:
@@ -50,10 +108,9 @@ class JsonMetricsSource:
         self, *, model: str, env: str, version: str, window: timedelta, at: datetime, metrics: Iterable[str]
     ) -> dict[str, Observation]:
         best: tuple[datetime, dict[str, Any]] | None = None
-        for i, entry in enumerate(self._observations()):
-            if (entry.get("model"), entry.get("env"), entry.get("version")) != (model, env, version):
-                continue
-            when = self._time(entry.get("at"), i)
+        # One pass over the document builds the index; each target then reads only its own entries
+        # (a scan per target made 3,000 models in one document take seconds).
+        for when, entry in self._index().get((model, env, version), ()):
             if not (at - window < when <= at):
                 continue  # outside the window: stale (or from the future of a pinned --at)
             if best is None or when > best[0]:
@@ -71,28 +128,22 @@ class JsonMetricsSource:
             out[name] = self._observation(name, item, f"{model}/{env}/{version}")
         return out
 
+    def _index(self) -> dict[tuple[Any, Any, Any], list[tuple[datetime, dict[str, Any]]]]:
+        if self._by_key is None:
+            index: dict[tuple[Any, Any, Any], list[tuple[datetime, dict[str, Any]]]] = {}
+            for i, entry in enumerate(self._observations()):
+                key = (entry.get("model"), entry.get("env"), entry.get("version"))
+                index.setdefault(key, []).append((self._time(entry.get("at"), i), entry))
+            self._by_key = index
+        return self._by_key
+
     # -- parsing ---------------------------------------------------------------------------------
 
     def _observation(self, name: str, item: Any, where: str) -> Observation:
-        if not isinstance(item, dict):
-            raise self._bad(f"{where}: metric {name} must be an object with samples and value (or events)")
-        samples = item.get("samples")
-        if not isinstance(samples, int) or isinstance(samples, bool) or not 0 <= samples <= MAX_SAMPLES:
-            raise self._bad(f"{where}: {name}.samples must be an integer in 0..{MAX_SAMPLES:.0e}, got {str(samples)[:40]}")
-        if name in RATE_METRICS:
-            events = item.get("events")
-            if events is None and isinstance(item.get("value"), (int, float)) and not isinstance(item.get("value"), bool):
-                rate = float(item["value"])
-                if not 0 <= rate <= 1:
-                    raise self._bad(f"{where}: {name}.value must be a rate in 0..1, got {str(item['value'])[:40]}")
-                events = round(rate * samples)
-            if not isinstance(events, int) or isinstance(events, bool) or not 0 <= events <= samples:
-                raise self._bad(f"{where}: {name}.events must be an integer in 0..samples, got {str(events)[:40]}")
-            return Observation.rate(events, samples)
-        value = item.get("value")
-        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or math.isinf(float(value))):
-            raise self._bad(f"{where}: {name}.value must be a number, got {str(value)[:40]}")
-        return Observation(None if value is None else float(value), samples)
+        try:
+            return parse_metric(name, item, where)
+        except ValueError as exc:
+            raise self._bad(str(exc)) from None
 
     def _time(self, raw: Any, i: int) -> datetime:
         if isinstance(raw, str):

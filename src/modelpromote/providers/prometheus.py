@@ -54,6 +54,9 @@ DEFAULT_QUERIES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The latency histogram's buckets, one series per `le` (seconds): the p99's order-statistic interval.
+DEFAULT_BUCKETS_QUERY = f"sum by (le) (increase(modelpromote_request_latency_seconds_bucket{_SEL}[{{window}}]))"
+
 # What may be substituted into a query: names and version ids, nothing that could close a string.
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -133,6 +136,13 @@ class PrometheusSource:
             parsed = parsed._replace(netloc=netloc + (f":{parsed.port}" if parsed.port else ""))
         self.url = urllib.parse.urlunsplit(parsed).rstrip("/")
         self.queries = queries_for(overrides or {})
+        lat = (overrides or {}).get("latency_p99_ms")
+        self.buckets_query: str | None = DEFAULT_BUCKETS_QUERY
+        self.bucket_unit_ms = 1000.0
+        if lat is not None:
+            # A custom p99 query may read another histogram: its buckets only when given too.
+            self.buckets_query = lat.buckets or (None if lat.query else DEFAULT_BUCKETS_QUERY)
+            self.bucket_unit_ms = lat.bucket_unit_ms
         self.timeout = timeout
         self.retries = max(1, retries)
         self.backoff = backoff
@@ -160,7 +170,46 @@ class PrometheusSource:
                 events = 0 if value is None or math.isnan(value) else max(0, round(value))
                 out[name] = Observation.rate(min(events, samples), samples) if samples else Observation(None, 0, events)
             else:
-                out[name] = Observation(None if value is None or math.isinf(value) else value, samples)
+                buckets: tuple[tuple[float, int], ...] = ()
+                if name == "latency_p99_ms" and self.buckets_query and samples:
+                    buckets = self._buckets(render(self.buckets_query, **kw), at)
+                out[name] = Observation(None if value is None or math.isinf(value) else value, samples, buckets=buckets)
+        return out
+
+    def _buckets(self, query: str, at: datetime) -> tuple[tuple[float, int], ...]:
+        """Cumulative counts per upper bound in ms (the last one inf), or () when there are none."""
+        pairs = []
+        for labels, value in self.vector(query, at):
+            le = labels.get("le")
+            try:
+                bound = math.inf if le in ("+Inf", "Inf", "inf") else float(str(le)) * self.bucket_unit_ms
+            except ValueError:
+                continue
+            if math.isnan(value) or math.isnan(bound):
+                continue
+            pairs.append((bound, max(0, round(value))))
+        pairs.sort()
+        if len(pairs) < 2 or pairs[-1][0] != math.inf or pairs[-1][1] <= 0:
+            return ()
+        # increase() extrapolates each series a little differently: keep the counts cumulative.
+        out, running = [], 0
+        for bound, count in pairs:
+            running = max(running, count)
+            out.append((bound, running))
+        return tuple(out)
+
+    def vector(self, query: str, at: datetime) -> list[tuple[dict[str, str], float]]:
+        """Every series of an instant query at ``at``, as (labels, value)."""
+        body = self._get("/api/v1/query", {"query": query, "time": f"{at.timestamp():.3f}"})
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
+            return []
+        out = []
+        for series in data["result"]:
+            try:
+                out.append((dict(series.get("metric") or {}), float(series["value"][1])))
+            except (KeyError, IndexError, TypeError, ValueError):
+                continue
         return out
 
     def instant(self, query: str, at: datetime) -> float | None:

@@ -36,7 +36,7 @@ def render_decisions(decisions: Sequence[Decision], skipped: Sequence[Skipped]) 
         out.append(f"{t.model}/{t.env}: {what} {t.version} (baseline {t.baseline or '-'}): {action}")
         rows = []
         for r in d.metrics:
-            bounds = f"{fmt_value(r.metric, r.low)}..{fmt_value(r.metric, r.high)}" if r.low is not None else "-"
+            bounds = f"{fmt_value(r.metric, r.low)}..{fmt_value(r.metric, r.high)}" if r.low is not None or r.high is not None else "-"
             samples = f"{r.events}/{r.samples}" if r.metric in RATE_METRICS and r.events is not None else str(r.samples)
             base = "-" if r.baseline_value is None else f"{fmt_value(r.metric, r.baseline_value)} ({r.baseline_samples})"
             name = r.metric + (" *" if r.critical else "")
