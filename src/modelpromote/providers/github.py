@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..app.ports import DeploymentInfo, PullInfo
-from ..errors import Finding, InputError, ServiceError
+from ..errors import Finding, InputError, ServiceError, missing_extra
 from ..policy.approval import Review
 
 T = TypeVar("T")
@@ -82,8 +82,12 @@ class GitHub:
     """The GitHub operations modelpromote needs, each safe to re-run."""
 
     def __init__(self, s: Settings) -> None:
-        import github
-        from github.GithubRetry import GithubRetry
+        try:
+            import github
+            from github.GithubRetry import GithubRetry
+        except ImportError:
+            needed_for = "talking to GitHub (pr, gate, deploy, health, drift, init --record-deployments)"
+            raise missing_extra("github", "PyGithub", needed_for) from None
 
         self.s = s
         self._gh_mod = github
