@@ -41,7 +41,17 @@ class DriftReport:
 def drift(
     gh: GitHubPort, manifest_path: str, *, ref: str | None, status_urls: tuple[str, ...], model: str | None, env: str | None
 ) -> DriftReport:
-    from ..policy.drift import DeploymentRecord, StatusError, compare, counts_as_deployed, expected, from_status, is_ours, latest_deployed
+    from ..policy.drift import (
+        DeploymentRecord,
+        StatusError,
+        adopted_pointers,
+        compare,
+        counts_as_deployed,
+        expected,
+        from_status,
+        is_ours,
+        latest_deployed,
+    )
     from ..providers.status_url import fetch_status, redact
     from .github_store import BranchStore
 
@@ -66,7 +76,7 @@ def drift(
             records.append(DeploymentRecord(d.id, d.sha, e, d.payload, d.created_at, states))
             if counts_as_deployed(states):
                 found.add(key)
-    mismatches = compare(want, latest_deployed(records), "deployment")
+    mismatches = compare(want, latest_deployed(records), "deployment", adopted=adopted_pointers(m))
     for url in status_urls:
         try:
             served_env, rows = from_status(fetch_status(url))

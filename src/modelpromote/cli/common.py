@@ -98,6 +98,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "health": ("health_verbs", "Advance, hold or roll back every live canary and recent promotion."),
     "drift": ("drift_verbs", "Compare the manifest on main with what is deployed; list each mismatch."),
     "export": ("runtime_verbs", "Compile the manifest into the JSON runtime config for one environment."),
+    "init": ("init_verbs", "Adopt modelpromote where models are already live: manifest, log, workflows, checklist."),
+    "adopt": ("init_verbs", "Same as init."),
     "demo": ("demo_verbs", "Run the whole promotion story in a sandbox: offline, about 10 seconds."),
 }
 

@@ -119,7 +119,27 @@ class CompleteCanary:
     reason: str | None = None
 
 
-Change = Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | CanaryStep | CompleteCanary
+@dataclass(frozen=True)
+class Adopt:
+    """Log that ``version`` was already live in ``model``/``env`` when modelpromote was adopted (``init``)."""
+
+    model: str
+    env: str
+    version: str
+    at: datetime
+    by: str | None
+    reason: str = "live before modelpromote was adopted"
+
+
+@dataclass(frozen=True)
+class SetOwners:
+    """Set ``model``'s ``owners`` list (``init --owner``)."""
+
+    model: str
+    owners: tuple[str, ...]
+
+
+Change = Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | CanaryStep | CompleteCanary | Adopt | SetOwners
 
 
 def edits(src: Source, changes: Sequence[Change]) -> list[Edit]:
@@ -164,6 +184,11 @@ def edits_for(src: Source, c: Change) -> list[Edit]:
         return status_edits(src, c.version, c.status)
     if isinstance(c, AddVersion):
         return add_version_edits(src, c.entry, catalogue_index(src, c.version))
+    if isinstance(c, Adopt):
+        return append_log(src, "promotions", promotion_entry(c.model, c.env, None, c.version, c.at, c.by, c.reason, kind="adopt"))
+    if isinstance(c, SetOwners):
+        items = ", ".join(yaml_scalar(o) for o in c.owners)
+        return set_value(src, ("models", model_index(src, c.model), "owners"), f"[{items}]")
     if isinstance(c, CanaryStep):
         state = _canary_state(src, c.model, c.env)
         return canary_edits(src, c.model, c.env, baseline=state["baseline"], weight=c.weight, step=c.step,
