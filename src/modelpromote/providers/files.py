@@ -50,8 +50,14 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
+# How many summaries this process appended: the CLI adds a generic one for verbs that wrote none.
+summaries_written = 0
+
+
 def append_step_summary(markdown: str) -> None:
+    global summaries_written
     path = os.environ.get("GITHUB_STEP_SUMMARY")
+    summaries_written += 1
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(markdown.rstrip("\n") + "\n")
