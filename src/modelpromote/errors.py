@@ -123,6 +123,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP509": ("eval gate inconclusive", "run more eval samples; the report says about how many"),
     "MP510": ("unsupported compression", 'pip install "modelpromote[eval]", or convert the log: inspect log convert --to json'),
     "MP511": ("cannot resolve eval target", "check --model and --model-version against `modelpromote status` and version_history"),
+    "MP512": ("no eval report", "the eval step wrote no results, so it did not run; with pytest pass --model-version V"),
     # 6xx: the application runtime (modelpromote.runtime, `modelpromote export`)
     "MP601": ("cannot read runtime config", "create it with `modelpromote export --env ENV --out FILE`"),
     "MP602": ("unsupported runtime config format", "export with the modelpromote version the application uses, or upgrade it there"),
