@@ -69,6 +69,8 @@ CODES: dict[str, tuple[str, str]] = {
     # 310-319: installation and adoption (`init`)
     "MP310": ("optional dependency not installed", 'pip install "modelpromote[all]" (or the extra the message names)'),
     "MP311": ("adoption conflict", "the repository already holds a different file there; move it aside, or pass --force"),
+    "MP313": ("unknown base model", "release an existing base model, or start a family with --new-base --provider-model NAME"),
+    "MP314": ("eval report for something else", "pass the report of this model, version and environment (re-run the eval for it)"),
     "MP312": ("nothing to adopt", "pass --model NAME --env ENV=VERSION (repeatable), or --from an existing manifest"),
     # 4xx: promotion engine (plan, promote, release, rollback, fail, retire, hold)
     "MP401": ("not live below", "promote the version to the environment named in promote_from first"),

@@ -36,13 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 @click.option("--changelog", metavar="TEXT", help="What changed.")
 @click.option("--digest", metavar="sha256:HEX", help="The artifact digest (must match the rc's when finalizing).")
 @click.option("--provider-model", metavar="NAME", help="The name the provider's API is called with (default: the previous version's).")
+@click.option("--new-base", is_flag=True, help="BASE has no version yet: start its family on purpose (needs --provider-model).")
 @writer_options
 @now_option
 @manifest_option
 @json_option
 @handle_errors
 def release(base: str, bump: str | None, final: bool, finalize_version: str | None, changelog: str | None, digest: str | None,
-            provider_model: str | None, dry_run: bool, expect_sha: str | None, by: str | None, now_text: str | None,
+            provider_model: str | None, new_base: bool, dry_run: bool, expect_sha: str | None, by: str | None, now_text: str | None,
             manifest_path: str, as_json: bool) -> None:
     """Add the next version of base model BASE to the catalogue.
 
@@ -60,7 +61,7 @@ def release(base: str, bump: str | None, final: bool, finalize_version: str | No
     from ..app import promotion
 
     del by  # the catalogue records when, not who; git records who
-    r = promotion.ReleaseRequest(base, bump, final, finalize_version, changelog, digest, provider_model)  # type: ignore[arg-type]
+    r = promotion.ReleaseRequest(base, bump, final, finalize_version, changelog, digest, provider_model, new_base)  # type: ignore[arg-type]
     show_write(promotion.release(local_store(manifest_path, expect_sha, dry_run), r, now=parse_time(now_text), dry_run=dry_run), as_json)
 
 
