@@ -21,6 +21,10 @@ def write_atomic(path: str, text: str) -> None:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
+    if not os.path.isdir(directory):
+        parent = os.path.dirname(path) or "."
+        hint = f"create it first (mkdir -p {parent}), or write somewhere else"
+        raise InputError(Finding("MP011", f"cannot write {path}: the directory {parent} does not exist", path, hint=hint))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".modelpromote-", suffix=".tmp", dir=directory)
     except OSError as exc:
