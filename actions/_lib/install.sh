@@ -36,7 +36,7 @@ if [ ! -f "$venv/.complete" ] || [ ! -x "$venv/bin/modelpromote" ]; then
     # Two jobs on one self-hosted runner: the second waits and then finds it built.
     flock 9 2>/dev/null || true
     if [ ! -f "$venv/.complete" ] || [ ! -x "$venv/bin/modelpromote" ]; then
-      echo "building the modelpromote environment in $venv (once per runner, Python and modelpromote version)"
+      echo "building the modelpromote environment from $root in $venv (once per runner, Python and modelpromote version)"
       rm -rf "$venv"
       # Fast path: no ensurepip in the venv (the interpreter's own pip installs into it), no
       # bytecode compilation up front (Python compiles what a verb imports, once), and the package
