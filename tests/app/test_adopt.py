@@ -155,6 +155,12 @@ def test_packaged_workflows_match_the_repository() -> None:
     root = EXAMPLE.parents[1]
     for p in (root / "src/modelpromote/data/workflows").iterdir():
         assert p.read_text() == (root / ".github/workflows" / p.name).read_text(), f"run scripts/sync-workflows ({p.name} is stale)"
+    # ... and `modelpromote demo` from a pip install runs on the packaged example registry.
+    packaged = root / "src/modelpromote/data/example/models"
+    for p in (root / "models").rglob("*"):
+        if p.is_file():
+            copy = packaged / p.relative_to(root / "models")
+            assert copy.is_file() and copy.read_bytes() == p.read_bytes(), f"run scripts/sync-workflows ({p} is stale)"
 
 
 @pytest.mark.slow
