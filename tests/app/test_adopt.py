@@ -181,3 +181,17 @@ def test_drift_is_green_after_adoption_and_recorded_deployments(tmp_path: Path) 
         assert again.output.count("already recorded") == 6 and "nothing to do" in again.output
         d = CliRunner().invoke(main, ["drift", "--json"], env=env)
         assert d.exit_code == 0 and json.loads(d.output)["mismatches"] == [], d.output
+
+
+def test_without_adoption_drift_reports_missing_pointers_annotated_on_the_manifest_file(tmp_path: Path) -> None:
+    """The contrast to the test above, and drift's annotations name the file in the repository (not `@main`)."""
+    bare = tmp_path / "models.git"
+    init_bare(bare, {MANIFEST: NO_LOG, "README.md": "registry\n"})
+    with GitHubEmulator(bare, users=USERS, teams=TEAMS) as gh:
+        env = cli_env(gh, "alice", MODELPROMOTE_GITHUB_RETRIES="2", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "s.md"))
+        d = CliRunner().invoke(main, ["drift"], env=env)
+    assert d.exit_code == 1
+    notes = [ln for ln in d.output.splitlines() if ln.startswith("::error ")]
+    assert len(notes) == 6 and all("file=models/manifest.yaml," in n and "title=MP821" in n for n in notes)
+    assert "@main" not in "".join(notes)
+    assert "drift" in (tmp_path / "s.md").read_text()
