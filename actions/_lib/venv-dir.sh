@@ -16,5 +16,10 @@ py_id=$("$py" -c 'import platform, sys; print(sys.version, sys.executable, platf
 src_hash=$(cd "$root" && find pyproject.toml src -type f \( -name '*.py' -o -name 'pyproject.toml' -o -path '*/data/*' \) \
   | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 key="modelpromote-venv-$os-$(printf '%s\n' "$os" "$py_id" "${GITHUB_ACTION_REF:-local}" "$src_hash" | sha256sum | cut -c1-16)"
+base=${RUNNER_TOOL_CACHE:-}
+# A tool cache we cannot write (some self-hosted set-ups): the job's temp directory still works.
+if [ -z "$base" ] || ! { mkdir -p "$base/modelpromote" 2>/dev/null && [ -w "$base/modelpromote" ]; }; then
+  base=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+fi
 echo "$key"
-echo "${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}}/modelpromote/$key"
+echo "$base/modelpromote/$key"

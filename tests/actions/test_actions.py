@@ -191,6 +191,13 @@ def test_cache_key_names_exactly_the_environment_install_builds(tmp_path: Path) 
     assert _cache_outputs(tmp_path, MP_PYTHON=str(other))["key"] != out["key"]
 
 
+def test_an_unusable_tool_cache_falls_back_to_the_job_temp_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")  # nothing can be created below a file, not even by root
+    out = _cache_outputs(tmp_path, RUNNER_TOOL_CACHE=str(blocker / "tc"))
+    assert out["path"].startswith(str(tmp_path / "modelpromote" / "modelpromote-venv-"))
+
+
 def test_install_reuses_a_complete_environment_without_pip(tmp_path: Path) -> None:
     """A warm start (same runner, or restored by actions/cache) is a file test: pip never runs."""
     venv = Path(_cache_outputs(tmp_path)["path"])
