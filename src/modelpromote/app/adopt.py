@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import CheckFailed, Finding, InputError
 from .ports import GitHubPort
 
-WORKFLOWS = ("promote-model.yml", "promotion-gate.yml", "deploy-on-merge.yml", "health.yml")
+WORKFLOWS = ("promote-model.yml", "promotion-gate.yml", "promotion-review.yml", "deploy-on-merge.yml", "health.yml")
 
 
 @dataclass

@@ -346,6 +346,7 @@ def gate(
     approvals: int,
     owners: frozenset[str] | None,
     labels: frozenset[str] = frozenset(),
+    writers: frozenset[str] | None = None,
 ) -> HealthGateResult:
     """The approval gate's result for a pull request from a health branch.
 
@@ -370,7 +371,7 @@ def gate(
         r = evaluate(GateInput(reviews, head_sha, author, 0, owners, False, labels, (*verdict.checks, note)))
         none = Check("approvals", True, "none needed: the change is exactly health's")
         return HealthGateResult((none, *r.checks[1:]), r.approvers, r.needed, what)
-    r = evaluate(GateInput(reviews, head_sha, author, approvals, owners, False, labels, verdict.checks))
+    r = evaluate(GateInput(reviews, head_sha, author, approvals, owners, False, labels, verdict.checks, writers=writers))
     ok = r.checks[0].ok is True
     note = Check(
         "health-author",
