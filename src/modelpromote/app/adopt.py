@@ -43,7 +43,7 @@ class AdoptResult:
 
     @property
     def changed(self) -> bool:
-        return any(f.action != "unchanged" for f in self.files) or any(d["created"] for d in self.deployments)
+        return any(f.action != "unchanged" for f in self.files) or any(d.get("created") for d in self.deployments)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -185,42 +185,24 @@ def adopt(req: AdoptRequest, gh: GitHubPort | None = None) -> AdoptResult:
 
     # -- GitHub deployments ----------------------------------------------------------------------------
     if gh is not None:
-        res.deployments = record_deployments(gh, after.manifest, dry_run=req.dry_run)
+        res.deployments = record_deployments(gh, req.manifest_path, after.manifest, dry_run=req.dry_run)
     return res
 
 
-def record_deployments(gh: GitHubPort, m: Any, *, dry_run: bool) -> list[dict[str, Any]]:
-    """One successful (or, for a canary, in-progress) GitHub Deployment per live pointer, at the default branch's tip."""
-    from ..policy.deploy import DeployRequest
+def record_deployments(gh: GitHubPort, manifest_path: str, m: Any, *, dry_run: bool) -> list[dict[str, Any]]:
+    """What is live, recorded as delivered GitHub Deployments (``deploy --record-only``; no webhook).
 
-    branch = gh.default_branch()
-    sha = gh.branch_sha(branch)
-    if sha is None:
-        raise InputError(Finding("MP709", f"{gh.repo_name} has no commit on {branch}", hint="push the repository first"))
-    last_env = m.environments[-1].name
-    out: list[dict[str, Any]] = []
-    for mod in m.models:
-        for env in m.environments:
-            version = mod.environments.get(env.name)
-            if version is None:
-                continue
-            c = mod.canary.get(env.name)
-            r = (
-                DeployRequest(mod.name, env.name, version, c.baseline, "canary", c.weight)
-                if c is not None
-                else DeployRequest(mod.name, env.name, version, None, "full", 100)
-            )
-            row: dict[str, Any] = {**r.to_json(), "deployment_id": None, "created": False}
-            if not dry_run:
-                how = f"canary at {r.weight}%" if c is not None else "full"
-                desc = f"{mod.name} {version} (adopted, {how})"
-                dep_id, created = gh.create_deployment(sha, env.name, r.payload(), desc, production=env.name == last_env)
-                final = "in_progress" if c is not None else "success"
-                if gh.deployment_state(dep_id) != final:
-                    gh.set_deployment_status(dep_id, final, desc)
-                row.update(deployment_id=dep_id, created=created)
-            out.append(row)
-    return out
+    Adopting changes no pointer, so the default branch's manifest (what runs) is what gets recorded;
+    what is recorded already is found and not created again.  A dry run lists what the manifest
+    would need, touching nothing.
+    """
+    from ..policy.deploy import deployment_requests
+    from .deploy import deploy
+
+    if dry_run:
+        return [{**r.to_json(), "deployment_id": None, "created": False} for r in deployment_requests(None, m)]
+    result = deploy(gh, manifest_path, None, webhook_url=None, secret=None, webhook_timeout=10.0, record_only=True)
+    return [dict(d) for d in result.deployments]
 
 
 def _read(path: str) -> str | None:

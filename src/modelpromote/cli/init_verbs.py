@@ -126,8 +126,10 @@ def init(
     for name in res.owners_set:
         click.echo(f"{verb}set owners of {name}: {', '.join(owners)}")
     for d in res.deployments:
-        state = "recorded" if d["created"] else ("would record" if dry_run else "already recorded")
+        state = "would record" if dry_run else ("recorded" if d.get("created") else "already recorded")
         click.echo(f"deployment {state}: {d['model']} {d['environment']} = {d['version']} ({d['strategy']})")
+    if record_deployments and not dry_run and not res.deployments:
+        click.echo("deployments: what is live is recorded already")
     if not res.changed:
         click.echo("nothing to do: already adopted")
     if not actions_sha and not no_workflows:
