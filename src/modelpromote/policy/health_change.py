@@ -353,7 +353,7 @@ def gate(
     * verified and opened by the health bot (or no bot is configured): passes with no approvals;
     * verified but opened by someone else: the environment's usual ``approvals`` from owners;
     * not verified: fails whatever the reviews say.  A change the gate cannot recompute is not a
-      health change, and the promotion rules cannot approve it either (as MP705 for any other
+      health change, and the promotion rules cannot approve it either (as for any other
       branch): close it; docs/github.md says what to do instead.
     """
     what = verdict.branch.what if verdict.branch is not None else "change this"

@@ -200,10 +200,10 @@ class GitHub:
         retry = _capped_retry(s)
         throttle: dict[str, Any] = {} if s.throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
         common: dict[str, Any] = {"base_url": s.api_url, "timeout": int(max(1, s.timeout)), "retry": retry, **throttle}
+        self._me: str | None = None  # an App's identity is known once its installation is found
         auth: Any = github.Auth.Token(s.token) if s.app_id is None else self._installation_auth(common)
         self.g = github.Github(auth=auth, **common)
         self._repo: Any = None
-        self._me: str | None = None
 
     def _installation_auth(self, common: dict[str, Any]) -> Any:
         """Sign in as the GitHub App (a JWT from its private key) and get an installation token for the repository."""
@@ -665,11 +665,12 @@ class GitHub:
         def latest() -> bool | None:
             if who is None:
                 return None
-            combined = self.repo.get_commit(sha).get_combined_status()
-            for s in combined.statuses:
-                if s.context == context:
-                    mine = s.creator is not None and str(s.creator.login).lower() == who.lower()
-                    return True if (mine and s.state == state and (s.description or "") == description) else None
+            # The statuses list (newest first) names each creator; the combined status does not.
+            _, page = self.g.requester.requestJsonAndCheck("GET", f"{self.repo.url}/commits/{sha}/statuses", parameters={"per_page": 100})
+            for st in page if isinstance(page, list) else []:
+                creator = (st.get("creator") or {}).get("login")
+                if st.get("context") == context and isinstance(creator, str) and creator.lower() == who.lower():
+                    return True if (st.get("state") == state and (st.get("description") or "") == description) else None
             return None
 
         if self.call("read commit statuses", latest):
