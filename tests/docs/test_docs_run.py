@@ -46,16 +46,23 @@ REFUSAL = re.compile(r"REFUSED|BLOCKED|\bFAIL\b|error MP\d{3}|drift: [1-9]\d* mi
 
 # README.md is the lead's: commands there that fail on the example are listed here with the fix
 # proposed to the lead (strict: once README is fixed, the entry must go).
-README_KNOWN: dict[str, str] = {
-    "README.md:218": "promote to dev is a MAJOR change (claude-opus -> claude-3-5-sonnet): needs --breaking (MP407); "
-    "proposed: add --breaking",
-    "README.md:219": "production has no earlier verified version in the example (MP414); proposed: `--to claude-3-5-sonnet-v1.2.3` "
-    "after a promotion, or show rollback after `promote ... --to production`",
-    "README.md:235": "pytest answers --version itself (silent pass) and tests/eval_suite.py is not shipped; proposed: "
-    "`pytest tests/act/evals --model customer-support --model-version claude-3-5-sonnet-v1.3.0 --eval-report eval-report.json`",
-    "README.md:257": "customer-support 1.3.0_prompt-v4 is not live in staging in the example (refused); proposed: "
-    "`modelpromote pr code-generator claude-opus-v4.0.0 --to staging --breaking` (after `modelpromote init`)",
-    "README.md:258": "follows the refused pr above (no pull request to gate)",
+README_KNOWN: dict[str, str] = {  # command (as written) -> why it fails and the README text proposed
+    'modelpromote promote customer-support claude-3-5-sonnet-v1.3.0_prompt-v4 --to dev --reason "try it"': (
+        "promote to dev is a MAJOR change (claude-opus -> claude-3-5-sonnet): needs --breaking (MP407); proposed: add --breaking"
+    ),
+    'modelpromote rollback customer-support --env production --reason "error rate 4%"': (
+        "production has no earlier verified version in the example (MP414); proposed: show rollback after "
+        "`promote ... --to production` (docs/promotion.md does), or `--to VERSION`"
+    ),
+    "pytest tests/eval_suite.py --model customer-support --version claude-3-5-sonnet-v1.3.0 --threshold 0.85": (
+        "pytest answers --version itself (silent pass) and tests/eval_suite.py is not shipped; proposed: "
+        "`pytest tests/act/evals --model customer-support --model-version claude-3-5-sonnet-v1.3.0 --eval-report eval-report.json`"
+    ),
+    "modelpromote pr customer-support claude-3-5-sonnet-v1.3.0_prompt-v4 --to production --eval-report results.json": (
+        "customer-support 1.3.0_prompt-v4 is not live in staging in the example (refused); proposed: "
+        "`modelpromote pr code-generator claude-opus-v4.0.0 --to staging --breaking --eval-report eval-report.json` (after `modelpromote init`)"
+    ),
+    "modelpromote gate --pr 42": "follows the refused pr above (no pull request to gate)",
 }
 
 
@@ -133,7 +140,7 @@ PLACEHOLDERS: list[tuple[str, str]] = [
     (r"sha256:<64 hex>", DIGEST),
     (r"<40-hex SHA of v[\d.]+>", SHA),
     (r'"\$BEFORE_SHA"|"\$\{\{ github\.event\.before \}\}"', "{before}"),
-    (r'"\$AFTER_SHA"|"\$\{\{ github\.sha \}\}"', "{after}"),
+    (r'"\$AFTER_SHA"|"\$GITHUB_SHA"|"\$\{\{ github\.sha \}\}"', "{after}"),
     (r"--webhook-url \S+", ""),  # no receiver here: GitHub Deployments only
     (r"--report URL\b", "--report https://ci.example/run/1"),
     (r"--pr 42\b", "--pr {pr}"),
@@ -164,6 +171,8 @@ def _fixtures(root: Path) -> None:
     (root / "report.xml").write_text(f'<testsuites><testsuite name="eval" tests="100">{tests}</testsuite></testsuites>')
     shutil.copy(root / "results.json", root / "promptfoo-results.json")  # the command line is under test here, not the format
     shutil.copy(root / "results.json", root / "gate.json")
+    v4 = (EXAMPLE.parent / "prompts" / "customer-support" / "v4.md").read_text()
+    (root / "new-prompt.md").write_text(v4.split("\n\n")[0] + "\nAnswer in two sentences at most.\n")
     health = (ROOT / "docs" / "health.md").read_text()
     block = re.search(r"```json\n(\{\"observations\".*?)\n```", health, re.S)
     assert block, "docs/health.md lost its metrics JSON example"
@@ -246,8 +255,8 @@ def test_the_docs_have_commands() -> None:
 def test_doc_command_runs(
     c: Command, sandboxes: dict[str, DocSandbox], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> None:
-    if c.id in README_KNOWN:  # strict: once README.md is fixed this passes, and the entry must go
-        request.applymarker(pytest.mark.xfail(strict=True, reason=README_KNOWN[c.id]))
+    if c.doc == "README.md" and c.text in README_KNOWN:  # strict: once README.md is fixed this passes, and the entry must go
+        request.applymarker(pytest.mark.xfail(strict=True, reason=README_KNOWN[c.text]))
     sb = sandbox_for(c.doc, sandboxes, tmp_path_factory)
     p = sb.run(c)
     out = p.stdout + p.stderr
