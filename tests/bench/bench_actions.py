@@ -1,7 +1,7 @@
 """What running a workflow through the composite actions costs, against the bare CLI call.
 
-Rows, all measured in the same run: ``modelpromote validate`` as a process; the validate job of
-promotion-gate.yml run by act (host mode, offline) with the ``cli`` input (nothing installed: act
+Rows, all measured in the same run: ``modelpromote validate`` as a process; a one-step job calling
+actions/validate (the workflow below, written into the sandbox) run by act (host mode, offline) with the ``cli`` input (nothing installed: act
 and the action's own overhead); the same job building the environment (cold: empty tool cache, as
 on a fresh runner with no actions/cache hit); and the same job again on that runner (warm: the
 environment is in the tool cache, as after another job of the run built it or actions/cache
@@ -21,12 +21,31 @@ from tests.support.act import Sandbox, make_sandbox
 from ._util import Row, median_process, tool
 
 EVENT = {"pull_request": {"number": 1, "head": {"ref": "bench"}}}
+# One job, one action: what a job that calls a modelpromote action pays on top of the verb.
+WORKFLOW = """\
+name: bench
+on: pull_request
+permissions: {}
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - name: Validate the manifest
+        uses: ./actions/validate
+        with:
+          setup-python: ${{ vars.MODELPROMOTE_SETUP_PYTHON || 'true' }}
+          cache: ${{ vars.MODELPROMOTE_PIP_CACHE || 'true' }}
+          cli: ${{ vars.MODELPROMOTE_CLI }}
+"""
 INSTALL = {"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"}
 
 
 def _run(sb: Sandbox, variables: dict[str, str]) -> float:
     t = time.perf_counter()
-    run = sb.act("promotion-gate.yml", "pull_request", EVENT, job="validate", variables=variables, timeout=600)
+    run = sb.act("bench-validate.yml", "pull_request", EVENT, job="validate", variables=variables, timeout=600)
     took = time.perf_counter() - t
     if run.returncode != 0:
         raise RuntimeError(run.output[-2000:])
@@ -36,7 +55,10 @@ def _run(sb: Sandbox, variables: dict[str, str]) -> float:
 def _act_medians(repeat_warm: int, repeat_cold: int) -> tuple[float, float, float]:
     """(cli input, cold, warm) medians of the validate job."""
     with tempfile.TemporaryDirectory() as tmp:
-        sb = make_sandbox(Path(tmp))
+        wf = Path(tmp) / "bench-validate.yml"
+        wf.write_text(WORKFLOW)
+        (Path(tmp) / "sb").mkdir()
+        sb = make_sandbox(Path(tmp) / "sb", files={".github/workflows/bench-validate.yml": wf})
         tool_cache = sb.home / "act-cache" / "tool_cache" / "modelpromote"  # act's RUNNER_TOOL_CACHE in host mode
         try:
             cli = statistics.median(_run(sb, {"MODELPROMOTE_CLI": tool("modelpromote")}) for _ in range(repeat_warm))
