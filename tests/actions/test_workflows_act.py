@@ -89,7 +89,7 @@ def test_the_action_installs_from_its_own_checkout(sandbox: Sandbox) -> None:
         variables={"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"},
         timeout=600,
     )
-    assert again.returncode == 0 and "reusing the modelpromote environment" in again.output
+    assert again.step_ok("Validate the manifest") and "reusing the modelpromote environment" in again.output
     assert "building the modelpromote environment" not in again.output
 
 
