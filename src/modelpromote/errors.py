@@ -10,6 +10,7 @@ must return:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -169,6 +170,62 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# -- redaction: one layer every message, hint and --json error goes through --------------------------
+
+# user:password@ (or a bare token@) in any URL.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#@]+@")
+# query (or fragment) parameters that carry secrets: ?token=, access_token=, key=, api_key=, sig=, ...
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&#;](?:[a-z0-9_.-]*(?:token|secret|passw(?:or)?d|pass|pwd|key|sig|signature|auth|credential|session)"
+    r"[a-z0-9_.-]*)=)[^&#\s'\"]+"
+)
+# Well-known token shapes (GitHub, Slack, bearer headers, HMAC signatures).
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,})"
+    r"|(?i:(?<=bearer )|(?<=token )|(?<=basic ))[A-Za-z0-9._~+/=-]{16,}"
+)
+REDACTED = "***"
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret read from the environment or a flag, so no message can print it (nor its lines)."""
+    if not value:
+        return
+    for part in {value, value.strip(), *value.split()}:
+        if len(part) >= 6:
+            _SECRETS.add(part)
+
+
+def redact(text: str) -> str:
+    """``text`` without URL credentials, secret query values, token-shaped strings or registered secrets."""
+    if not text:
+        return text
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    return _TOKEN_SHAPES.sub(REDACTED, text)
+
+
+def clean_secret(value: str | None, name: str, *, code: str) -> str | None:
+    """A token as read from a flag or the environment: surrounding whitespace (a trailing newline from a
+    file) stripped; refused (exit 2) if what is left holds whitespace or control characters, because an
+    HTTP header cannot carry it and the libraries' errors would print it whole."""
+    if value is None:
+        return None
+    register_secret(value)
+    stripped = value.strip()
+    if not stripped and value:
+        raise InputError(Finding(code, f"{name} is empty (only whitespace)", hint=f"set {name} to the token itself"))
+    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in stripped):
+        raise InputError(
+            Finding(code, f"{name} holds whitespace or control characters inside the token", hint=f"set {name} to the token alone")
+        )
+    return stripped
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem, located as precisely as the source allows."""
@@ -180,6 +237,15 @@ class Finding:
     col: int | None = None  # 1-based
     hint: str | None = None
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # Every message and hint is redacted where it is made, so no renderer (text, --json,
+        # annotations, markdown, PR bodies) can print a secret.
+        object.__setattr__(self, "message", redact(self.message))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", redact(self.hint))
+        if self.file is not None:
+            object.__setattr__(self, "file", redact(self.file))
 
     @property
     def title(self) -> str:

@@ -95,10 +95,10 @@ def parse_version(text: str) -> VersionId:
         raise VersionError(f"version id must be a string, got {type(text).__name__}")
     if len(text) > MAX_ID_LENGTH:
         raise VersionError(f"version id is {len(text)} characters long; the limit is {MAX_ID_LENGTH}")
-    m = _ID_RE.match(text)
+    m = _ID_RE.fullmatch(text)  # not match: "$" would accept a trailing newline
     if m is None:
         raise VersionError(_explain(text))
-    sm = _SEMVER_RE.match(m["semver"])
+    sm = _SEMVER_RE.fullmatch(m["semver"])
     if sm is None:
         raise VersionError(f"{text!r}: {m['semver']!r} is not valid semver (no leading zeros, no empty identifiers)")
     prerelease = sm.group(4)

@@ -20,7 +20,7 @@ from click.testing import Result
 from modelpromote.sandbox.emulator import GitHubEmulator
 from modelpromote.sandbox.faults import after, secondary, too_many
 from modelpromote.sandbox.gitrepo import GitRepo, init_bare
-from modelpromote.webhook import SIGNATURE_HEADER, verify_signature
+from modelpromote.webhook import SIGNATURE_HEADER, verify, verify_signature
 from tests.contract.openapi import check_exchange
 from tests.support.github import EXAMPLE, MANIFEST, TEAMS, USERS, cli_env, client
 
@@ -211,8 +211,9 @@ def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result
     assert (dep.payload["strategy"], dep.payload["canary_weight"]) == ("canary", 5)
     assert [s.state for s in gh.state.deployment_statuses if s.deployment_id == dep.id] == ["queued", "in_progress"]
     [(body, headers)] = receiver.hits
-    assert verify_signature(body, headers[SIGNATURE_HEADER], SECRET)
-    assert not verify_signature(body + b" ", headers[SIGNATURE_HEADER], SECRET)
+    assert verify(body, headers, SECRET)
+    assert not verify_signature(body, headers[SIGNATURE_HEADER], SECRET)  # signed with its timestamp, never without
+    assert not verify(body + b" ", headers, SECRET)
     event = json.loads(body)
     assert (event["model"], event["version"], event["deployment_id"]) == (MODEL, VERSION, dep.id)
 

@@ -23,7 +23,13 @@ def test_rollback_goes_to_the_last_verified_version() -> None:
     text = with_log('model: alpha, env: production, from: base-a-v1.0.0, to: base-a-v1.1.0, at: "2026-05-04T00:00:00Z"')
     text = text.replace("      production: base-a-v1.0.0\n", "      production: base-a-v1.1.0\n")
     rb = plan_rollback(manifest(text), "alpha", "production")
-    assert (rb.current, rb.target, rb.source) == ("base-a-v1.1.0", "base-a-v1.0.0", "promotions log")
+    assert (rb.current, rb.target, rb.source) == ("base-a-v1.1.0", "base-a-v1.0.0", "previous live version")
+
+
+def test_rollback_defaults_to_the_previous_live_version_even_before_the_log_began() -> None:
+    # beta's dev log: only "from v2.0.0 to v2.1.0"; v2.0.0's own promotion predates the log.
+    rb = plan_rollback(manifest(), "beta", "dev")
+    assert (rb.current, rb.target, rb.source) == ("base-b-v2.1.0", "base-b-v2.0.0", "previous live version")
 
 
 def test_canary_baseline_wins_and_is_cleared() -> None:
@@ -42,7 +48,7 @@ def test_fallback_chain_when_the_log_has_nothing_earlier() -> None:
 
 def test_refusals() -> None:
     with pytest.raises(CheckFailed) as exc:
-        plan_rollback(manifest(), "beta", "dev")  # no earlier verified version, no fallbacks
+        plan_rollback(manifest(), "beta", "production")  # no previous live version, no earlier one in the log, no fallbacks
     assert exc.value.findings[0].code == "MP414"
     with pytest.raises(InputError):
         plan_rollback(manifest(), "nope", "dev")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from modelpromote.errors import ServiceError
 from modelpromote.providers import webhook
-from modelpromote.webhook import SIGNATURE_HEADER, sign, verify_signature
+from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
 
 
 @given(st.binary(max_size=512), st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=8))
@@ -37,7 +37,7 @@ class Flaky:
         class H(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.bodies.append((body, self.headers.get(SIGNATURE_HEADER)))
+                outer.bodies.append((body, self.headers.get(SIGNATURE_HEADER), self.headers.get(TIMESTAMP_HEADER)))
                 self.send_response(outer.statuses.pop(0) if outer.statuses else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -61,9 +61,9 @@ def flaky(request: pytest.FixtureRequest) -> Iterator[Flaky]:
 @pytest.mark.parametrize("flaky", [[503, 500]], indirect=True)
 def test_retries_5xx_then_delivers_the_same_signed_bytes(flaky: Flaky) -> None:
     assert webhook.post(flaky.url.replace("user:pw@", ""), {"id": "x", "event": "deploy"}, "s3cret", backoff=0.01) == 200
-    assert len(flaky.bodies) == 3 and len({b for b, _ in flaky.bodies}) == 1
-    body, header = flaky.bodies[-1]
-    assert verify_signature(body, header, "s3cret")
+    assert len(flaky.bodies) == 3 and len({b for b, _, _ in flaky.bodies}) == 1
+    body, header, stamp = flaky.bodies[-1]
+    assert verify_signature(body, header, "s3cret", stamp)
 
 
 @pytest.mark.parametrize("flaky", [[500, 500, 500, 500, 500]], indirect=True)

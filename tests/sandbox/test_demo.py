@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from modelpromote.sandbox import prometheus as prom
 from modelpromote.sandbox.demo import STEPS
+from modelpromote.sandbox.demo_run import PAUSE_ENV
 from modelpromote.sandbox.traffic import Traffic, json_metrics, openmetrics, totals_at
 from modelpromote.sandbox.webhook_receiver import WebhookReceiver
-from modelpromote.webhook import SIGNATURE_HEADER, sign
+from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 EXE = str(Path(sys.executable).parent / "modelpromote")
 # The list, in its order (other steps may come in between).
@@ -174,12 +175,16 @@ def test_a_bad_webhook_secret_is_caught_at_deploy(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not HAVE_PROMETHEUS, reason=prom.missing_reason() if not HAVE_PROMETHEUS else "")
 def test_ctrl_c_removes_the_sandbox_and_stops_prometheus(tmp_path: Path) -> None:
-    proc = subprocess.Popen([EXE, "demo", "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The demo waits after step 3 until a signal comes, so Ctrl-C lands mid-story however loaded the machine.
+    env = {**os.environ, PAUSE_ENV: "3"}
+    proc = subprocess.Popen([EXE, "demo", "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stdout:  # wait until the story is under way (Prometheus is up by then)
-        if line.startswith(" 3. ") or time.monotonic() > deadline:
+    seen = []
+    for line in proc.stdout:  # blocks until the demo reports the pause (or exits: then the assert below says so)
+        seen.append(line)
+        if line.strip().startswith("(paused after step 3"):
             break
+    assert seen and seen[-1].strip().startswith("(paused after step 3"), "".join(seen)
     assert prometheus_under(tmp_path), "Prometheus should be running in the sandbox by step 3"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -210,8 +215,11 @@ def test_webhook_receiver_accepts_a_valid_signature_and_refuses_others() -> None
     with WebhookReceiver("s3cret") as rx:
         body = json.dumps({"id": "d-1", "version": "v"}).encode()
 
-        def post(signature: str | None) -> int:
+        stamp = str(int(time.time()))
+
+        def post(signature: str | None, timestamp: str = stamp) -> int:
             req = urllib.request.Request(rx.url, data=body, method="POST")
+            req.add_header(TIMESTAMP_HEADER, timestamp)
             if signature:
                 req.add_header(SIGNATURE_HEADER, signature)
             try:
@@ -220,11 +228,14 @@ def test_webhook_receiver_accepts_a_valid_signature_and_refuses_others() -> None
             except urllib.error.HTTPError as exc:
                 return exc.code
 
-        assert post(sign(body, "s3cret")) == 204
-        assert post(sign(body, "other")) == 401
+        old = str(int(time.time()) - 3600)
+        assert post(sign(body, "s3cret", stamp)) == 204
+        assert post(sign(body, "other", stamp)) == 401
         assert post(None) == 401
-        assert post(sign(body, "s3cret")) == 204  # a re-delivery is acknowledged ...
-        assert [d.valid for d in rx.deliveries] == [True, False, False, True]
+        assert post(sign(body, "s3cret")) == 401  # signed without the timestamp
+        assert post(sign(body, "s3cret", old), old) == 401  # an hour-old delivery: a replay
+        assert post(sign(body, "s3cret", stamp)) == 204  # a re-delivery is acknowledged ...
+        assert [d.valid for d in rx.deliveries] == [True, False, False, False, False, True]
         assert len(rx.accepted) == 1  # ... but applied once
 
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_MANIFEST = "models/manifest.yaml"
+# Their values never appear in a message (errors.redact), whatever prints it.
+SECRET_ENV = ("GITHUB_TOKEN", "MODELPROMOTE_WEBHOOK_SECRET", "MODELPROMOTE_PROMETHEUS_TOKEN")
 
 
 def echo_json(data: Any) -> None:
@@ -168,6 +170,10 @@ def main() -> None:
 
     Exit codes: 0 ok, 1 a check said no, 2 bad input or usage, 3 a service failed.
     """
+    from ..errors import register_secret
+
+    for name in SECRET_ENV:
+        register_secret(os.environ.get(name))
 
 
 def now_option(fn: F) -> F:
@@ -245,7 +251,16 @@ def parse_time(value: str | None, option: str = "--now") -> datetime:
     except ValueError:
         hint = f"e.g. {option} 2026-06-01T12:00:00Z"
         raise InputError(Finding("MP302", f"{option} {value!r} is not an ISO timestamp", hint=hint)) from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    t = t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    # Decisions add soaks and windows to the clock and compare it with UTC log times: near the
+    # calendar's edge that overflows.  No real decision is made before 1970 or after 9000.
+    try:
+        t = t.astimezone(timezone.utc)
+    except OverflowError:
+        t = datetime.min.replace(tzinfo=timezone.utc)
+    if not 1970 <= t.year <= 9000:
+        raise InputError(Finding("MP302", f"{option} {value!r} is outside the years 1970-9000", hint=f"e.g. {option} 2026-06-01T12:00:00Z"))
+    return t
 
 
 def show_write(result: WriteResult, as_json: bool) -> None:
@@ -257,10 +272,14 @@ def show_write(result: WriteResult, as_json: bool) -> None:
     if as_json:
         echo_json(result.to_json())
     elif result.dry_run and result.changed:
-        click.echo(result.diff, nl=False)
-        click.echo(f"(dry run) {result.summary}", err=True)
+        from ..report.safe import term, term_block
+
+        click.echo(term_block(result.diff), nl=False)
+        click.echo(f"(dry run) {term(result.summary)}", err=True)
     else:
-        click.echo(result.summary)
+        from ..report.safe import term
+
+        click.echo(term(result.summary))
 
 
 def load_valid(path: str) -> Any:
@@ -289,8 +308,10 @@ def run() -> None:  # pragma: no cover - exercised via the console script
     except Exception as exc:
         if os.environ.get("MODELPROMOTE_DEBUG"):
             raise
+        from ..errors import redact
+
         click.echo(
-            f"modelpromote: internal error: {type(exc).__name__}: {exc}\n"
+            f"modelpromote: internal error: {type(exc).__name__}: {redact(str(exc))}\n"
             "    this is a bug; please report it with MODELPROMOTE_DEBUG=1 output",
             err=True,
         )

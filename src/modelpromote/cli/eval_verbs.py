@@ -124,7 +124,9 @@ def eval_cmd(results_path: str, fmt: str, baseline_path: str | None, baseline_fo
     else:
         click.echo(report_text(report))
         if failed_cmd:
-            click.echo(f"\nrecord the failure so this version is not retried unchanged:\n  {failed_cmd}", err=True)
+            from ..report.safe import term
+
+            click.echo(f"\nrecord the failure so this version is not retried unchanged:\n  {term(failed_cmd)}", err=True)
     if in_github_actions():
         append_step_summary(report_markdown(report))
         set_outputs({"status": report.status, "passed": str(report.passed).lower(), "more_samples": str(report.more_samples or "")})

@@ -32,13 +32,24 @@ VersionRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
+MAX_DURATION = timedelta(days=36500)  # a century: soaks, windows and retention are far shorter
+
+
 def parse_duration(text: str) -> timedelta:
     """``"1h30m"``, ``"24h"``, ``"30d"``, ``"2w"`` -> timedelta (``ValueError`` otherwise)."""
-    m = _DURATION_RE.match(text)
+    m = _DURATION_RE.fullmatch(text)
     if not text or m is None:
         raise ValueError(f"{text!r} is not a duration; use e.g. 30m, 1h, 24h, 7d, 1h30m")
+    if any(x and len(x) > 9 for x in m.groups()):  # also keeps int() off 5000-digit strings
+        raise ValueError(f"{text[:40]!r} is longer than any duration modelpromote uses (at most {MAX_DURATION.days} days)")
     w, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
-    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    try:
+        out = timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    except OverflowError:
+        out = timedelta.max
+    if out > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than any duration modelpromote uses (at most {MAX_DURATION.days} days)")
+    return out
 
 
 def _check_duration(text: str) -> str:
@@ -47,7 +58,7 @@ def _check_duration(text: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_check_duration), Field(json_schema_extra={"pattern": _DURATION_RE.pattern})]
-Percent = Annotated[int, Field(ge=1, le=100)]
+Percent = Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
 class Strict(BaseModel):
@@ -80,28 +91,44 @@ class Environment(Strict):
     description: str | None = None
     promote_from: Name | None = Field(None, description="A version must be live there before it can come here.")
     soak: Duration | None = Field(None, description="... and live there for at least this long.")
-    approvals: int = Field(0, ge=0, le=10, description="Distinct approving reviewers a promotion PR needs.")
-    allow_prerelease: bool = Field(True, description="Whether rc/beta versions may be live here.")
+    approvals: int = Field(0, ge=0, le=10, description="Distinct approving reviewers a promotion PR needs.", strict=True)
+    allow_prerelease: bool = Field(True, description="Whether rc/beta versions may be live here.", strict=True)
     canary: CanaryPolicy | None = None
+
+
+MAX_PARAMS_DEPTH = 32  # params travel into the runtime config (JSON): keep them far from any serializer's limit
+
+
+def _check_params(params: dict[str, Any]) -> dict[str, Any]:
+    stack: list[tuple[Any, int]] = [(params, 1)]
+    while stack:  # no recursion: the check must not overflow on what it is checking
+        node, depth = stack.pop()
+        if depth > MAX_PARAMS_DEPTH:
+            raise ValueError(f"params are nested more than {MAX_PARAMS_DEPTH} levels deep")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return params
 
 
 class Settings(Strict):
     """Per-environment runtime settings (the article's ModelConfig)."""
 
-    max_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, gt=0, le=1)
-    timeout_ms: int | None = Field(None, ge=1)
-    enable_caching: bool | None = None
-    params: dict[str, Any] = Field(default_factory=dict, description="Provider-specific parameters, passed through.")
+    max_tokens: int | None = Field(None, ge=1, strict=True)
+    temperature: float | None = Field(None, ge=0, le=2, strict=True)
+    top_p: float | None = Field(None, gt=0, le=1, strict=True)
+    timeout_ms: int | None = Field(None, ge=1, strict=True)
+    enable_caching: bool | None = Field(None, strict=True)
+    params: Annotated[dict[str, Any], AfterValidator(_check_params)] = Field(
+        default_factory=dict, description="Provider-specific parameters, passed through."
+    )
 
 
 class CanaryState(Strict):
     """A rollout in progress: the pointer names the new version, ``baseline`` serves the rest."""
 
     baseline: VersionRef
-    weight: int = Field(ge=1, le=99, description="Percent of traffic on the new version.")
-    step: int = Field(0, ge=0, description="Index into the environment's canary.steps.")
+    weight: int = Field(ge=1, le=99, description="Percent of traffic on the new version.", strict=True)
+    step: int = Field(0, ge=0, description="Index into the environment's canary.steps.", strict=True)
     started_at: AwareDatetime
     updated_at: AwareDatetime | None = None
 
@@ -114,7 +141,7 @@ class Experiment(Strict):
     """
 
     control: VersionRef
-    weight: int = Field(50, ge=1, le=99, description="Percent of traffic on the treatment (the live version).")
+    weight: int = Field(50, ge=1, le=99, description="Percent of traffic on the treatment (the live version).", strict=True)
     salt: str | None = Field(None, description="Experiment id mixed into the bucketing hash.")
     started_at: AwareDatetime | None = None
 
@@ -166,7 +193,7 @@ class VersionEntry(Strict):
 
 PromptStatus = Literal["draft", "released"]
 # The prompt number of a pointer's _prompt-v<N> (versions.py's grammar: no leading zeros).
-PromptVersion = Annotated[int, Field(ge=0, le=999_999_999)]
+PromptVersion = Annotated[int, Field(ge=0, le=999_999_999, strict=True)]
 VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
 
@@ -204,7 +231,7 @@ class Promotion(Strict):
     at: AwareDatetime
     by: str | None = None
     reason: str | None = None
-    pr: int | None = Field(None, ge=1)
+    pr: int | None = Field(None, ge=1, strict=True)
     kind: Literal["promote", "rollback", "canary", "complete", "adopt"] = "promote"
 
 
@@ -227,19 +254,19 @@ class FreezeWindow(Strict):
 
 class EvalRule(Strict):
     metrics: dict[str, str] = Field(default_factory=dict, description='e.g. {accuracy: ">= 0.85"}')
-    min_samples: int = Field(30, ge=1)
-    confidence: float = Field(0.95, gt=0, lt=1)
+    min_samples: int = Field(30, ge=1, strict=True)
+    confidence: float = Field(0.95, gt=0, lt=1, strict=True)
 
 
 class RollbackPolicy(Strict):
-    latency_p99_ms: float = 2000
-    error_rate: float = 0.01
-    quality_score: float = 0.80
-    hallucination_rate: float = 0.05
-    cost_per_request_cents: float = 2.0
-    min_breaches: int = Field(2, ge=1, description="Non-critical breaches needed for a rollback.")
+    latency_p99_ms: float = Field(2000, strict=True)
+    error_rate: float = Field(0.01, strict=True)
+    quality_score: float = Field(0.80, strict=True)
+    hallucination_rate: float = Field(0.05, strict=True)
+    cost_per_request_cents: float = Field(2.0, strict=True)
+    min_breaches: int = Field(2, ge=1, description="Non-critical breaches needed for a rollback.", strict=True)
     critical: list[str] = Field(default_factory=lambda: ["error_rate", "hallucination_rate"])
-    auto_merge: bool = False
+    auto_merge: bool = Field(False, strict=True)
 
 
 HealthMetricName = Literal["latency_p99_ms", "error_rate", "quality_score", "hallucination_rate", "cost_per_request_cents"]
@@ -252,7 +279,7 @@ class HealthQuery(Strict):
         None, description="Rate metrics: count of bad events (errors, hallucinations) in the window. Others: the metric's value."
     )
     samples: str | None = Field(None, description="How many requests (or graded responses) the value rests on.")
-    enabled: bool = Field(True, description="false: the metric is neither read nor needed to advance.")
+    enabled: bool = Field(True, description="false: the metric is neither read nor needed to advance.", strict=True)
 
 
 class HealthSource(Strict):
@@ -268,8 +295,8 @@ class HealthPolicy(Strict):
     """How `modelpromote health` judges a canary or a recent promotion (thresholds: policies.rollback)."""
 
     window: Duration = Field("30m", description="Metrics are read over this trailing window; older breaches are ignored.")
-    min_samples: int = Field(100, ge=1, description="Fewer samples than this is inconclusive: the rollout holds.")
-    confidence: float = Field(0.95, gt=0.5, lt=1, description="One-sided confidence of the Wilson bounds on rate metrics.")
+    min_samples: int = Field(100, ge=1, description="Fewer samples than this is inconclusive: the rollout holds.", strict=True)
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="One-sided confidence of the Wilson bounds on rate metrics.", strict=True)
     watch: Duration = Field("24h", description="Promotions younger than this are checked (and rolled back if harmful).")
     source: HealthSource = HealthSource()
     metrics: dict[HealthMetricName, HealthQuery] = Field(default_factory=dict, description="Overrides of the default queries.")

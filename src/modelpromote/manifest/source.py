@@ -166,23 +166,23 @@ def resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of a plain (unquoted) scalar."""
     if not value or len(value) > 40 or value[0] not in "~nNtTfF0123456789-+.":
         return value if value else None
-    if _NULL.match(value):
+    if _NULL.fullmatch(value):
         return None
-    if _TRUE.match(value):
+    if _TRUE.fullmatch(value):
         return True
-    if _FALSE.match(value):
+    if _FALSE.fullmatch(value):
         return False
-    if _INT10.match(value):
+    if _INT10.fullmatch(value):
         return int(value)
-    if _INT8.match(value):
+    if _INT8.fullmatch(value):
         return int(value[2:], 8)
-    if _INT16.match(value):
+    if _INT16.fullmatch(value):
         return int(value[2:], 16)
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return float(value)
-    if _INF.match(value):
+    if _INF.fullmatch(value):
         return float("-inf") if value[0] == "-" else float("inf")
-    if _NAN.match(value):
+    if _NAN.fullmatch(value):
         return float("nan")
     return value
 
@@ -220,8 +220,44 @@ def _span(start: Any, end: Any) -> Span:
     return Span(start.line + 1, start.column + 1, start.index, end.index)
 
 
+# What YAML forbids in a stream (PyYAML's reader would report it by character offset instead).
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def line_col(text: str, i: int) -> tuple[int, int]:
+    """1-based line and column of offset ``i`` (lines end at ``\\n``)."""
+    start = text.rfind("\n", 0, i) + 1
+    return text.count("\n", 0, i) + 1, i - start + 1
+
+
+def check_characters(text: str, path: str) -> None:
+    """Refuse, at line:col, a character YAML does not allow, and CR-only line endings.
+
+    A lone CR (classic Mac line endings) is a line break to YAML but not to the editor: line
+    numbers in findings would be wrong and no splice could place a new line correctly, so such a
+    file is refused rather than half-supported.  LF and CRLF files are fine.
+    """
+    m = _NON_PRINTABLE.search(text)
+    if m:
+        line, col = line_col(text, m.start())
+        ch = m.group(0)
+        raise InputError(
+            Finding("MP005", f"control character U+{ord(ch):04X} is not allowed in YAML", path, line, col,
+                    hint="remove it (a NUL byte usually means a binary or corrupted file)")
+        )
+    m = _LONE_CR.search(text)
+    if m:
+        line, col = line_col(text, m.start())
+        raise InputError(
+            Finding("MP005", "carriage return without a line feed (CR-only line endings are not supported)", path, line, col,
+                    hint="convert the line endings to LF (or CRLF), e.g. `tr '\\r' '\\n'`")
+        )
+
+
 def parse(text: str, path: str) -> Source:
     """Parse one YAML document, raising :class:`InputError` with a located finding."""
+    check_characters(text, path)
     src = Source(path, text, None)
     try:
         with no_gc():

@@ -71,9 +71,24 @@ def yaml_scalar(value: Any) -> str:
         return _double_quoted(format_time(value))
     if not isinstance(value, str):
         raise TypeError(f"cannot write a {type(value).__name__} as a YAML scalar")
-    if _PLAIN_RE.match(value) and not _YAML11_SPECIAL.match(value) and resolve_plain(value) == value:
+    if _PLAIN_RE.fullmatch(value) and not _YAML11_SPECIAL.fullmatch(value) and resolve_plain(value) == value:
         return value
     return _double_quoted(value)
+
+
+def keep_quoting(old: str, new: str) -> str:
+    """``new`` (a scalar from :func:`yaml_scalar`) in the quoting style of the scalar ``old`` it replaces.
+
+    ``dev: "x"`` stays double-quoted and ``'x'`` single-quoted; a plain old value takes ``new`` as
+    is.  Only plain ``new`` values are re-quoted (their characters need no escapes in either style);
+    a value that needs escapes stays double-quoted whatever ``old`` was.
+    """
+    quote = old[:1]
+    if quote not in ("'", '"') or not new or new[0] in "\"'{[" or not _PLAIN_RE.fullmatch(new):
+        return new
+    if resolve_plain(new) != new:  # null, true, 5: quoting would turn them into strings
+        return new
+    return f"{quote}{new}{quote}"
 
 
 def format_time(t: datetime) -> str:
@@ -244,6 +259,8 @@ def set_value(src: Source, path: PathKey, inline: str) -> list[Edit]:
     if path in src.marks:
         if not isinstance(_value(src, path), dict | list) or _is_flow(src, path):
             start, end = _mark(src, path)[0].index, _mark(src, path)[1].index
+            if not isinstance(_value(src, path), dict | list):
+                inline = keep_quoting(text[start:end], inline)
             return [Edit(start, end, inline, _section(path))]
         a, b = _entry_lines(src, path)
         key_col = src.key_marks[path][0].column

@@ -78,6 +78,14 @@ def verified_versions(m: Manifest, model: str, env: str) -> list[str]:
     return out
 
 
+def previous_live(m: Manifest, model: str, env: str, current: str) -> str | None:
+    """The version live in model/env before ``current``: the ``from`` of the latest entry to it."""
+    for p in reversed(entries(m, model, env)):
+        if p.to == current:
+            return p.from_ if p.from_ and p.from_ != current else None
+    return None
+
+
 def last_is_rollback(m: Manifest, model: str, env: str) -> bool:
     """True when the latest change in model/env was a rollback: health must not roll it back again."""
     es = entries(m, model, env)

@@ -4,9 +4,11 @@ Pure: ``plan_rollback(manifest, model, env, to) -> RollbackPlan`` or a refusal. 
 preference when no ``--to`` is given:
 
 1. a canary in progress: its baseline (it is still serving most traffic, and was verified);
-2. the most recent *verified* version in the promotions log for this model/env (fully live there:
+2. the previous live version: the ``from`` of the latest log entry that made the current version
+   live (it served there until then, even when the log starts after its own promotion);
+3. the most recent *verified* version in the promotions log for this model/env (fully live there:
    promoted without a canary, or its canary completed; never failed or retired);
-3. the model's fallback chain (catalogue versions only, in order).
+4. the model's fallback chain (catalogue versions only, in order).
 
 Rollbacks are allowed during a freeze and under a hold: they are how you get out of trouble.
 """
@@ -73,6 +75,9 @@ def plan_rollback(m: Manifest, model: str, env: str, to: str | None = None) -> R
         return RollbackPlan(model, env, current, to, "explicit", canary is not None)
     if canary is not None and _usable(m, model, env, canary.baseline, current):
         return RollbackPlan(model, env, current, canary.baseline, "canary baseline", True)
+    previous = history.previous_live(m, model, env, current)
+    if previous is not None and _usable(m, model, env, previous, current):
+        return RollbackPlan(model, env, current, previous, "previous live version", canary is not None)
     for ref in history.verified_versions(m, model, env):
         if _usable(m, model, env, ref, current):
             return RollbackPlan(model, env, current, ref, "promotions log", canary is not None)

@@ -4,10 +4,54 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import uuid
 
 from ..errors import Finding, InputError
+
+TEMP_PREFIX = ".modelpromote-"
+
+
+def sweep_stale_temps(directory: str) -> int:
+    """Remove temp files a killed writer left in ``directory`` (kill -9 runs no cleanup); how many.
+
+    A temp file's name holds its writer's pid: it is stale once that process is gone.  Names
+    without a pid (older versions) are stale after an hour.
+    """
+    import re
+    import time
+
+    removed = 0
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(TEMP_PREFIX) and n.endswith(".tmp")]
+    except OSError:
+        return 0
+    for name in names:
+        m = re.fullmatch(r"\.modelpromote-(\d{1,10})-[^/]*\.tmp", name)
+        full = os.path.join(directory, name)
+        try:
+            if m:
+                pid = int(m.group(1))
+                if pid == os.getpid() or _alive(pid):
+                    continue
+            elif time.time() - os.lstat(full).st_mtime < 3600:
+                continue
+            os.unlink(full)
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -15,18 +59,32 @@ def write_atomic(path: str, text: str) -> None:
 
     Temp file in the same directory (same filesystem, so rename is atomic), fsync, keep the old
     file's mode, rename, fsync the directory.  On any failure the old file is untouched.
+
+    A symlink is written through: the file it points to is replaced, the link stays (replacing the
+    link would "update" a file nobody reads).  Anything but a regular file at the target (a
+    directory, FIFO, device node, socket) is refused, exit 2: renaming over ``/dev/full`` as root
+    would replace the device.
     """
-    directory = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        st = os.stat(target)
     except FileNotFoundError:
         mode = 0o644
+    except OSError as exc:
+        raise InputError(Finding("MP011", f"cannot write {path}: {exc.strerror}", path)) from None
+    else:
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (a FIFO, device or socket)"
+            raise InputError(Finding("MP002", f"{path} is {kind}; refusing to replace it", path, hint="write to a regular file path"))
+        mode = st.st_mode & 0o7777
     if not os.path.isdir(directory):
         parent = os.path.dirname(path) or "."
         hint = f"create it first (mkdir -p {parent}), or write somewhere else"
         raise InputError(Finding("MP011", f"cannot write {path}: the directory {parent} does not exist", path, hint=hint))
+    sweep_stale_temps(directory)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".modelpromote-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(Finding("MP011", f"cannot write next to {path}: {exc.strerror}", path)) from None
     try:
@@ -35,7 +93,7 @@ def write_atomic(path: str, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -24,9 +24,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from ..app.ports import DeploymentInfo, PullInfo
-from ..errors import Finding, InputError, ModelpromoteError, ServiceError, missing_extra
+from ..errors import Finding, InputError, ModelpromoteError, ServiceError, clean_secret, missing_extra
 from ..policy.approval import Review
 
 T = TypeVar("T")
@@ -53,12 +54,12 @@ class Settings:
 def settings_from_env(repo: str | None, token: str | None, api_url: str | None, timeout: float | None = None) -> Settings:
     """Resolve options with $GITHUB_REPOSITORY, $GITHUB_TOKEN, $GITHUB_API_URL and MODELPROMOTE_GITHUB_* tuning."""
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
-    token = token or os.environ.get("GITHUB_TOKEN")
+    token = clean_secret(token or os.environ.get("GITHUB_TOKEN"), "the GitHub token ($GITHUB_TOKEN / --token)", code="MP701")
     app_id, app_key = _app_from_env()
     api_url = api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     if not repo:
         raise InputError(Finding("MP706", "no repository given", hint="pass --repo OWNER/NAME or set GITHUB_REPOSITORY"))
-    if not REPO_RE.match(repo):
+    if not REPO_RE.fullmatch(repo):
         raise InputError(Finding("MP706", f"{repo!r} is not OWNER/NAME", hint="e.g. --repo acme/models"))
     if not token and app_id is None:
         raise InputError(
@@ -70,6 +71,9 @@ def settings_from_env(repo: str | None, token: str | None, api_url: str | None, 
         )
     if not api_url.startswith(("https://", "http://")):
         raise InputError(Finding("MP706", f"--api-url {api_url!r} is not an http(s) URL", hint="e.g. https://ghe.example.com/api/v3"))
+    if "@" in urlsplit(api_url).netloc:  # never sent, never resolved as a host name: the token goes in GITHUB_TOKEN
+        hint = "drop them from the URL; the token goes in GITHUB_TOKEN"
+        raise InputError(Finding("MP706", f"--api-url {api_url!r} holds credentials (user:password@)", hint=hint))
 
     def num(name: str, default: float) -> float:
         try:

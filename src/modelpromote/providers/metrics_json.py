@@ -28,6 +28,7 @@ from ..errors import Finding, InputError, ServiceError
 from ..gates.health import METRICS, RATE_METRICS, Observation
 
 MAX_BYTES = 16 * 1024 * 1024
+MAX_SAMPLES = 10**12  # requests in one window: far above any real traffic, far below float trouble
 
 
 class JsonMetricsSource:
@@ -76,18 +77,21 @@ class JsonMetricsSource:
         if not isinstance(item, dict):
             raise self._bad(f"{where}: metric {name} must be an object with samples and value (or events)")
         samples = item.get("samples")
-        if not isinstance(samples, int) or isinstance(samples, bool) or samples < 0:
-            raise self._bad(f"{where}: {name}.samples must be a non-negative integer, got {samples!r}")
+        if not isinstance(samples, int) or isinstance(samples, bool) or not 0 <= samples <= MAX_SAMPLES:
+            raise self._bad(f"{where}: {name}.samples must be an integer in 0..{MAX_SAMPLES:.0e}, got {str(samples)[:40]}")
         if name in RATE_METRICS:
             events = item.get("events")
-            if events is None and isinstance(item.get("value"), (int, float)):
-                events = round(float(item["value"]) * samples)
+            if events is None and isinstance(item.get("value"), (int, float)) and not isinstance(item.get("value"), bool):
+                rate = float(item["value"])
+                if not 0 <= rate <= 1:
+                    raise self._bad(f"{where}: {name}.value must be a rate in 0..1, got {str(item['value'])[:40]}")
+                events = round(rate * samples)
             if not isinstance(events, int) or isinstance(events, bool) or not 0 <= events <= samples:
-                raise self._bad(f"{where}: {name}.events must be an integer in 0..samples, got {events!r}")
+                raise self._bad(f"{where}: {name}.events must be an integer in 0..samples, got {str(events)[:40]}")
             return Observation.rate(events, samples)
         value = item.get("value")
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or math.isinf(float(value))):
-            raise self._bad(f"{where}: {name}.value must be a number, got {value!r}")
+            raise self._bad(f"{where}: {name}.value must be a number, got {str(value)[:40]}")
         return Observation(None if value is None else float(value), samples)
 
     def _time(self, raw: Any, i: int) -> datetime:
@@ -114,8 +118,12 @@ class JsonMetricsSource:
 
     def _load(self) -> Any:
         text = self._fetch() if self.is_url else self._read()
+        from ..gates.eval.formats.common import StrictJSONError, loads_strict
+
         try:
-            return json.loads(text)
+            return loads_strict(text)
+        except StrictJSONError as exc:
+            raise self._bad(f"not a metrics document: {exc}") from None
         except json.JSONDecodeError as exc:
             if self.is_url:
                 raise ServiceError(Finding("MP804", f"{self.location}: not JSON ({exc.msg} at line {exc.lineno})")) from None

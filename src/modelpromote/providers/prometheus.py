@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..errors import Finding, InputError, ServiceError
+from ..errors import Finding, InputError, ServiceError, clean_secret, register_secret
 from ..gates.health import RATE_METRICS, Observation
 from ..manifest.schema import HealthQuery
 
@@ -114,14 +114,31 @@ class PrometheusSource:
         token: str | None = None,
     ) -> None:
         parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        try:
+            bad = parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.port == 0
+        except ValueError:  # a port that is not a number in 1..65535
+            bad = True
+        if bad:
             raise InputError(Finding("MP806", f"not a Prometheus URL: {url!r}", hint="e.g. --prometheus http://127.0.0.1:9090"))
-        self.url = url.rstrip("/")
+        self.basic_auth: str | None = None
+        if parsed.username is not None:
+            # user:password@ becomes a Basic Authorization header: urllib would otherwise resolve
+            # "user:password@host" as a host name (sending the password to DNS) and print it in errors.
+            import base64
+
+            register_secret(parsed.password)
+            creds = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}".encode()
+            self.basic_auth = "Basic " + base64.b64encode(creds).decode()
+            netloc = (parsed.hostname or "") if ":" not in (parsed.hostname or "") else f"[{parsed.hostname}]"
+            parsed = parsed._replace(netloc=netloc + (f":{parsed.port}" if parsed.port else ""))
+        self.url = urllib.parse.urlunsplit(parsed).rstrip("/")
         self.queries = queries_for(overrides or {})
         self.timeout = timeout
         self.retries = max(1, retries)
         self.backoff = backoff
-        self.token = token if token is not None else os.environ.get("MODELPROMOTE_PROMETHEUS_TOKEN")
+        self.token = clean_secret(
+            token if token is not None else os.environ.get("MODELPROMOTE_PROMETHEUS_TOKEN"), "$MODELPROMOTE_PROMETHEUS_TOKEN", code="MP806"
+        )
         self.requests = 0  # how many HTTP requests were sent (for reports and benchmarks)
 
     def describe(self) -> str:
@@ -170,6 +187,8 @@ class PrometheusSource:
         headers = {"Accept": "application/json", "User-Agent": "modelpromote-health"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        elif self.basic_auth:
+            headers["Authorization"] = self.basic_auth
         last = ""
         for attempt in range(self.retries):
             if attempt:

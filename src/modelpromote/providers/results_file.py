@@ -6,7 +6,19 @@ import os
 
 from ..errors import Finding, InputError
 
-MAX_BYTES = int(os.environ.get("MODELPROMOTE_MAX_RESULTS_BYTES", str(1024 * 1024 * 1024)))
+DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """$MODELPROMOTE_MAX_RESULTS_BYTES (a positive whole number of bytes), read when a file is read."""
+    raw = os.environ.get("MODELPROMOTE_MAX_RESULTS_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 15 and int(raw) > 0):
+        hint = f"set it to a number of bytes, e.g. {DEFAULT_MAX_BYTES} (the default), or unset it"
+        message = f"$MODELPROMOTE_MAX_RESULTS_BYTES={raw[:40]!r} is not a positive whole number of bytes"
+        raise InputError(Finding("MP302", message, hint=hint))
+    return int(raw)
 
 
 def read_results(path: str) -> bytes:
@@ -18,11 +30,15 @@ def read_results(path: str) -> bytes:
         raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
     if not os.path.isfile(path):
         raise InputError(Finding("MP002", f"{path} is not a regular file", path, hint="pass the results file, not a directory"))
-    if st.st_size > MAX_BYTES:
-        raise InputError(Finding("MP003", f"{path} is {st.st_size} bytes, over the {MAX_BYTES}-byte limit", path,
+    limit = max_bytes()
+    if st.st_size > limit:
+        raise InputError(Finding("MP003", f"{path} is {st.st_size} bytes, over the {limit}-byte limit", path,
                                  hint="raise MODELPROMOTE_MAX_RESULTS_BYTES, or pass a results file without per-sample logs"))
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
+    if len(data) > limit:  # grew since stat
+        raise InputError(Finding("MP003", f"{path} is over the {limit}-byte limit", path))
+    return data

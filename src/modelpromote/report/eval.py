@@ -7,6 +7,7 @@ self-contained and states the method, so a reviewer can tell a pass from "too fe
 from __future__ import annotations
 
 from ..gates.eval.model import METHOD_TEXT, ConditionResult, GateReport, MetricDecision
+from .safe import term, term_block
 from .table import markdown_table, table
 
 ICON = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️"}
@@ -61,7 +62,7 @@ HEADERS = ["METRIC", "RULE", "VALUE", "INTERVAL", "BASELINE", "STATUS", "NEEDS"]
 def _subject(report: GateReport) -> str:
     r = report.results
     parts = [x for x in (r.model, r.version, f"env {r.env}" if r.env else None) if x]
-    return " ".join(parts)
+    return term(" ".join(parts))  # from the results file: free text
 
 
 def summary_line(report: GateReport) -> str:
@@ -79,12 +80,12 @@ def summary_line(report: GateReport) -> str:
 def report_text(report: GateReport) -> str:
     out = [table(HEADERS, _rows(report)), ""]
     for note in report.notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {term(note)}")
     for d in report.decisions:
         for c in d.conditions:
-            out.append(f"{d.metric.name} {c.condition.text}: {c.status} — {c.reason} ({c.method})")
+            out.append(f"{term(d.metric.name)} {term(c.condition.text)}: {c.status} — {term(c.reason)} ({c.method})")
     out.append(summary_line(report))
-    return "\n".join(out)
+    return term_block("\n".join(out))
 
 
 def report_markdown(report: GateReport, title: str | None = None) -> str:
@@ -102,7 +103,7 @@ def report_markdown(report: GateReport, title: str | None = None) -> str:
                      else "**Inconclusive:** more evidence is needed.")
         lines.append("")
     for note in report.notes:
-        lines.append(f"- {note}")
+        lines.append(f"- {term(note)}")
     if report.notes:
         lines.append("")
     rule_origins = sorted({d.rule.origin for d in report.decisions if d.rule.origin})

@@ -5,23 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import Finding
+from .safe import markdown_cell, term, workflow_data, workflow_prop
 
 
 def text(findings: Iterable[Finding]) -> str:
     lines = []
     for f in findings:
-        lines.append(f"{f.where()}: {f.severity} {f.code}: {f.message}")
+        lines.append(f"{term(f.where())}: {f.severity} {f.code}: {term(f.message)}")
         if f.fix:
-            lines.append(f"    hint: {f.fix}")
+            lines.append(f"    hint: {term(f.fix)}")
     return "\n".join(lines)
 
 
-def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_prop(s: str) -> str:
-    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+_escape_data = workflow_data
+_escape_prop = workflow_prop
 
 
 def workflow_commands(findings: Iterable[Finding]) -> str:
@@ -41,8 +38,7 @@ def workflow_commands(findings: Iterable[Finding]) -> str:
     return "\n".join(out)
 
 
-def _md_cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+_md_cell = markdown_cell
 
 
 def markdown(findings: list[Finding], title: str) -> str:

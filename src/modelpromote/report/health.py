@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .safe import term, term_block
 from .table import markdown_table, table
 
 if TYPE_CHECKING:
@@ -42,13 +43,13 @@ def render_decisions(decisions: Sequence[Decision], skipped: Sequence[Skipped]) 
             rows.append([name, r.verdict, fmt_value(r.metric, r.value), samples, bounds, fmt_value(r.metric, r.threshold), base])
         body = table(["METRIC", "VERDICT", "VALUE", "SAMPLES", "BOUNDS", "THRESHOLD", "BASELINE"], rows)
         out += ["  " + line for line in body.splitlines()]
-        out += [f"  - {why}" for why in d.reasons]
+        out += [f"  - {term(why)}" for why in d.reasons]
         out.append("")
     for s in skipped:
-        out.append(f"{s.model}/{s.env}: skipped {s.version}: {s.reason}")
+        out.append(f"{s.model}/{s.env}: skipped {s.version}: {term(s.reason)}")
     if not decisions and not skipped:
         out.append("nothing to check: no live canary and no promotion within policies.health.watch")
-    return "\n".join(out).rstrip("\n")
+    return term_block("\n".join(out).rstrip("\n"))
 
 
 def decisions_markdown(decisions: Sequence[Decision], dry_run: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..policy.plan import Plan
+from .safe import term, term_block
 
 if TYPE_CHECKING:
     from ..policy.prompt_diff import PromptDiff, PromptSide
@@ -19,13 +20,13 @@ def render_plan(plan: Plan) -> str:
     lines = [f"plan: {r.model} in {r.env}: {arrow}: {head}"]
     for rule in plan.rules:
         code = f" [{rule.code}]" if rule.code and rule.verdict in ("fail", "overridden") else ""
-        lines.append(f"  {_MARK[rule.verdict]}  {rule.name:<12} {rule.message}{code}")
+        lines.append(f"  {_MARK[rule.verdict]}  {rule.name:<12} {term(rule.message)}{code}")
         if rule.verdict == "fail" and rule.hint:
-            lines.append(f"        {'':<12} hint: {rule.hint}")
+            lines.append(f"        {'':<12} hint: {term(rule.hint)}")
     if plan.allowed and not plan.noop:
         lines.append(f"  approvals required: {plan.approvals}" + (" (includes one extra for the MAJOR change)" if plan.major else ""))
-    lines += [f"  note: {n}" for n in plan.notes]
-    return "\n".join(lines)
+    lines += [f"  note: {term(n)}" for n in plan.notes]
+    return term_block("\n".join(lines))
 
 
 def _side(s: PromptSide) -> str:
@@ -52,5 +53,5 @@ def render_prompt_diff(d: PromptDiff) -> str:
     lines = [f"  {x}" for x in prompt_summary(d)]
     diff = d.unified()
     if diff:
-        lines += ["", *("    " + x if x else "" for x in diff.rstrip("\n").split("\n"))]
+        lines += ["", *("    " + term(x) if x else "" for x in diff.rstrip("\n").split("\n"))]
     return "\n".join(lines)

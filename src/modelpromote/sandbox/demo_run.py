@@ -129,6 +129,10 @@ class StepContext:
         self.step.result = text
 
 
+# Test hook: after the step with this number, wait for a signal (tests/sandbox/test_demo.py's Ctrl-C test).
+PAUSE_ENV = "MODELPROMOTE_DEMO_PAUSE_AFTER_STEP"
+
+
 class Recorder:
     """Numbers, times, prints (unless quiet) and records the steps."""
 
@@ -161,6 +165,16 @@ class Recorder:
             step.seconds = time.monotonic() - t0
             step.ok = step.error is None
             self._print(step)
+        if os.environ.get(PAUSE_ENV) == str(step.n):
+            self.pause(step)
+
+    def pause(self, step: Step) -> None:
+        """Wait here for a signal (Ctrl-C): a test interrupts at a known step instead of racing the story."""
+        import signal
+
+        self.say(f"    (paused after step {step.n}: {PAUSE_ENV})")
+        while True:
+            signal.pause()  # SIGINT's handler raises KeyboardInterrupt out of here
 
     def _print(self, step: Step) -> None:
         if self.out is None:

@@ -1,7 +1,8 @@
 """A local deploy-webhook receiver, as an application would run one: verify, then accept.
 
-It checks ``X-Modelpromote-Signature-256`` with :func:`modelpromote.webhook.verify_signature` on the
-raw body (before parsing, as a receiver must), answers 204 to a valid delivery and 401 to anything
+It checks ``X-Modelpromote-Signature-256`` and ``X-Modelpromote-Timestamp`` with
+:func:`modelpromote.webhook.verify` on the raw body (before parsing, as a receiver must; a delivery
+older than ``max_age`` seconds is a replay), answers 204 to a valid delivery and 401 to anything
 else, and records every delivery so the demo (and tests) can show what arrived.  Deliveries with a
 known ``id`` are acknowledged but not applied twice, the way ``deploy`` re-runs expect.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..webhook import SIGNATURE_HEADER, verify_signature
+from ..webhook import MAX_AGE, verify
 
 MAX_BODY = 1024 * 1024
 
@@ -31,8 +32,9 @@ class Delivery:
 class WebhookReceiver:
     """``with WebhookReceiver(secret) as r: ... r.url ... r.deliveries``; binds 127.0.0.1:<free port>."""
 
-    def __init__(self, secret: str, *, path: str = "/hook") -> None:
+    def __init__(self, secret: str, *, path: str = "/hook", max_age: float = MAX_AGE) -> None:
         self.secret = secret
+        self.max_age = max_age
         self.path = path
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
@@ -55,13 +57,14 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    self.send_response(413)
+                text = self.headers.get("Content-Length") or "0"
+                length = int(text) if text.isascii() and text.isdigit() and len(text) < 12 else -1
+                if not 0 <= length <= MAX_BODY:
+                    self.send_response(413 if length > MAX_BODY else 400)
                     self.end_headers()
                     return
                 body = self.rfile.read(length)
-                status = receiver._receive(self.path, body, self.headers.get(SIGNATURE_HEADER))
+                status = receiver._receive(self.path, body, dict(self.headers.items()))
                 self.send_response(status)
                 self.end_headers()
 
@@ -73,8 +76,8 @@ class WebhookReceiver:
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="webhook-receiver", daemon=True).start()
         return self
 
-    def _receive(self, path: str, body: bytes, signature: str | None) -> int:
-        valid = verify_signature(body, signature, self.secret)
+    def _receive(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        valid = verify(body, headers, self.secret, max_age=self.max_age)
         event: dict[str, Any] | None = None
         try:
             parsed = json.loads(body)

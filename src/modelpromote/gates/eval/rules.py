@@ -97,7 +97,15 @@ def rules_from_flags(threshold: float | None, specs: Sequence[str], min_samples:
 def resolve_rules(manifest: Manifest | None, model: str | None, env: str | None, *, threshold: float | None = None,
                   specs: Sequence[str] = (), min_samples: int | None = None, confidence: float | None = None,
                   source: Source | None = None) -> list[Rule]:
-    """Flags if any, else the manifest's policy; explicit --min-samples/--confidence win over the policy's."""
+    """Flags if any, else the manifest's policy; explicit --min-samples/--confidence win over the policy's.
+
+    A model or environment the manifest does not have is refused (MP301/MP204, with a did-you-mean)
+    when the policy is to decide: falling back to the default policy for a typo would fail open.
+    """
+    if manifest is not None and threshold is None and not specs:
+        from ...naming import require_model_env
+
+        require_model_env(manifest, model, env, source.path if source is not None else "the manifest")
     policy = rules_from_policy(manifest, model, env, source) if manifest is not None else []
     base_min = policy[0].min_samples if policy else DEFAULT_MIN_SAMPLES
     base_conf = policy[0].confidence if policy else DEFAULT_CONFIDENCE

@@ -8,12 +8,13 @@ testcase elements falls back to the suites' ``tests/failures/errors/skipped`` at
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import EvalResults
-from .common import EXPECTED, bad, rate_metric
+from .common import EXPECTED, MAX_COUNT, bad, rate_metric
 
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 
@@ -23,12 +24,15 @@ def looks_like(text: str) -> bool:
 
 
 def _int_attr(el: ET.Element, name: str, file: str) -> int:
-    raw = el.get(name, "0") or "0"
+    raw = (el.get(name, "0") or "0").strip()
     try:
-        v = int(float(raw))
+        f = float(raw) if len(raw) <= 40 else math.nan
     except ValueError:
-        raise bad(file, f"<{el.tag} {name}={raw!r}> is not a number") from None
-    return max(v, 0)
+        f = math.nan
+    if not (math.isfinite(f) and f.is_integer() and 0 <= f <= MAX_COUNT):
+        message = f"<{el.tag} {name}={raw[:40]!r}> is not a count (a whole number in 0..{MAX_COUNT:.0e})"
+        raise bad(file, message, "fix the tool that wrote the report", code="MP502")
+    return int(f)
 
 
 def parse(text: str, file: str) -> EvalResults:
