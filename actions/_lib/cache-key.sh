@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Step outputs for actions/cache over pip's download cache: path, key and restore prefix.
-# The key changes with the runner OS, the Python version and modelpromote's declared dependencies.
+# Step outputs for actions/cache over the built modelpromote environment (not pip's downloads):
+# path, key and restore prefix.  The key is exact (no fallback to another key): a virtualenv built
+# for another Python or another modelpromote is of no use.  See venv-dir.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
-deps=$(sha256sum "$root/pyproject.toml" | cut -c1-16)
-dir=$(python3 -m pip cache dir 2>/dev/null || echo "$HOME/.cache/pip")
-prefix="modelpromote-pip-${RUNNER_OS:-Linux}-py$py-"
+py=${MP_PYTHON:-python3}
+if ! command -v "$py" >/dev/null 2>&1; then
+  # install.sh reports the missing Python; caching nothing is right here.
+  printf 'path=%s\nkey=none\nrestore=none\n' "${RUNNER_TEMP:-/tmp}/modelpromote-none" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+  exit 0
+fi
+{ read -r mp_key; read -r mp_venv; } < <(bash "$root/actions/_lib/venv-dir.sh" "$py")
 {
-  echo "path=$dir"
-  echo "key=$prefix$deps"
-  echo "restore=$prefix"
+  echo "path=$mp_venv"
+  echo "key=$mp_key"
+  echo "restore=$mp_key"
 } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Install modelpromote from the checkout this action came from, once per job, and print where
-# the CLI is as the step output `cli`.
+# Give the job a modelpromote CLI and print where it is as the step output `cli`.
 #
 # Inputs arrive as environment variables (never pasted into the script):
 #   MP_CLI      an already installed `modelpromote` to use instead (nothing is installed)
 #   MP_PYTHON   the interpreter to build the virtualenv from (default: python3 on PATH, which
 #               actions/setup-python put first when the action ran it)
-# Why a venv in $RUNNER_TEMP: the runner's Python stays untouched, and several modelpromote
-# actions in one job share one install (the venv's name carries a hash of the package source).
+# The environment is built once per runner, Python and modelpromote source (venv-dir.sh) and
+# reused: by every later modelpromote action in the job, by later jobs on a self-hosted runner
+# (it lives in the tool cache), and via actions/cache (cache-key.sh) by later jobs and runs on
+# hosted runners.  A warm start is a file test: no pip, no import of modelpromote.
 set -euo pipefail
 
 die() { echo "::error title=modelpromote setup::$1"; echo "modelpromote setup: $1" >&2; exit 2; }
@@ -27,14 +28,35 @@ command -v "$py" >/dev/null 2>&1 || die "no $py on PATH; set setup-python: true,
 "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
   || die "$("$py" -V 2>&1) is too old; modelpromote needs Python >= 3.10 (set setup-python: true)"
 
-# The source hash names the venv, so a job that runs two modelpromote actions installs once.
-hash=$(cd "$root" && find pyproject.toml src -type f -name '*.py' -o -type f -name 'pyproject.toml' -o -type f -path '*/data/*' \
-  | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-venv="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/modelpromote-$hash"
-if [ ! -x "$venv/bin/modelpromote" ]; then
-  echo "installing modelpromote from $root into $venv"
-  "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$root"
+{ read -r _key; read -r venv; } < <(bash "$root/actions/_lib/venv-dir.sh" "$py")
+# `.complete` is written last: a half-built environment (a cancelled job) is rebuilt, never used.
+if [ ! -f "$venv/.complete" ] || [ ! -x "$venv/bin/modelpromote" ]; then
+  mkdir -p "$(dirname "$venv")"
+  (
+    # Two jobs on one self-hosted runner: the second waits and then finds it built.
+    flock 9 2>/dev/null || true
+    if [ ! -f "$venv/.complete" ] || [ ! -x "$venv/bin/modelpromote" ]; then
+      echo "building the modelpromote environment from $root in $venv (once per runner, Python and modelpromote version)"
+      rm -rf "$venv"
+      # Fast path: no ensurepip in the venv (the interpreter's own pip installs into it), no
+      # bytecode compilation up front (Python compiles what a verb imports, once), and the package
+      # built with the venv's setuptools instead of a fresh isolated build environment.
+      pipq=(--quiet --disable-pip-version-check --no-compile)
+      if command -v uv >/dev/null 2>&1; then
+        uv venv --quiet --python "$py" "$venv"
+        uv pip install --quiet --python "$venv/bin/python" "${root}[github,eval]"
+      elif "$py" -m pip install --help 2>/dev/null | grep -q -- '--python '; then
+        "$py" -m venv --without-pip "$venv"
+        "$py" -m pip --python "$venv/bin/python" install "${pipq[@]}" "setuptools>=77"
+        "$py" -m pip --python "$venv/bin/python" install "${pipq[@]}" --no-build-isolation "${root}[github,eval]"
+      else
+        "$py" -m venv "$venv"
+        "$venv/bin/python" -m pip install "${pipq[@]}" "${root}[github,eval]"
+      fi
+      touch "$venv/.complete"
+    fi
+  ) 9>"$venv.lock"
+else
+  echo "reusing the modelpromote environment in $venv"
 fi
-"$venv/bin/modelpromote" --version
 echo "cli=$venv/bin/modelpromote" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"

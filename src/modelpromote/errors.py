@@ -67,6 +67,12 @@ CODES: dict[str, tuple[str, str]] = {
     # 3xx: the command line
     "MP301": ("unknown model", "see `modelpromote status` for the models in the manifest"),
     "MP302": ("invalid argument", "see --help"),
+    # 310-319: installation and adoption (`init`)
+    "MP310": ("optional dependency not installed", 'pip install "modelpromote[all]" (or the extra the message names)'),
+    "MP311": ("adoption conflict", "the repository already holds a different file there; move it aside, or pass --force"),
+    "MP313": ("unknown base model", "release an existing base model, or start a family with --new-base --provider-model NAME"),
+    "MP314": ("eval report for something else", "pass the report of this model, version and environment (re-run the eval for it)"),
+    "MP312": ("nothing to adopt", "pass --model NAME --env ENV=VERSION (repeatable), or --from an existing manifest"),
     # 4xx: promotion engine (plan, promote, release, rollback, fail, retire, hold)
     "MP401": ("not live below", "promote the version to the environment named in promote_from first"),
     "MP402": ("soak not met", "wait until the version has been live below for the environment's soak"),
@@ -121,8 +127,9 @@ CODES: dict[str, tuple[str, str]] = {
     "MP507": ("baseline needed", "pass --baseline FILE with the production version's results"),
     "MP508": ("eval gate failed", "record it with `modelpromote fail`, fix the model or prompt, and release a new version"),
     "MP509": ("eval gate inconclusive", "run more eval samples; the report says about how many"),
-    "MP510": ("unsupported compression", "pip install zstandard, or convert the log: inspect log convert --to json"),
+    "MP510": ("unsupported compression", 'pip install "modelpromote[eval]", or convert the log: inspect log convert --to json'),
     "MP511": ("cannot resolve eval target", "check --model and --model-version against `modelpromote status` and version_history"),
+    "MP512": ("no eval report", "the eval step wrote no results, so it did not run; with pytest pass --model-version V"),
     # 6xx: the application runtime (modelpromote.runtime, `modelpromote export`)
     "MP601": ("cannot read runtime config", "create it with `modelpromote export --env ENV --out FILE`"),
     "MP602": ("unsupported runtime config format", "export with the modelpromote version the application uses, or upgrade it there"),
@@ -298,3 +305,14 @@ class ServiceError(ModelpromoteError):
     """An outside service failed after retries (exit 3)."""
 
     exit_code = EXIT_SERVICE
+
+
+def missing_extra(extra: str, module: str, needed_for: str) -> InputError:
+    """The error for an optional dependency that is not installed: which extra brings it (exit 2)."""
+    return InputError(
+        Finding(
+            "MP310",
+            f"{needed_for} needs the Python package {module!r}, which is not installed",
+            hint=f'pip install "modelpromote[{extra}]"  (or everything: pip install "modelpromote[all]")',
+        )
+    )

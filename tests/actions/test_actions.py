@@ -194,10 +194,44 @@ def test_install_refuses_an_old_python(tmp_path: Path) -> None:
     assert "setup-python: true" in r.stderr
 
 
-def test_cache_key_follows_the_dependencies(tmp_path: Path) -> None:
-    r = helper("cache-key.sh", {"RUNNER_OS": "Linux"}, tmp_path)
+def _cache_outputs(tmp_path: Path, **env: str) -> dict[str, str]:
+    out = tmp_path / "out"
+    out.write_text("")
+    r = helper("cache-key.sh", {"RUNNER_OS": "Linux", "RUNNER_TOOL_CACHE": str(tmp_path / "tc"), **env}, tmp_path)
     assert r.returncode == 0, r.stderr
-    out = dict(line.split("=", 1) for line in (tmp_path / "out").read_text().splitlines())
+    return dict(line.split("=", 1) for line in out.read_text().splitlines())
+
+
+def test_cache_key_names_exactly_the_environment_install_builds(tmp_path: Path) -> None:
+    out = _cache_outputs(tmp_path)
     assert set(out) == {"path", "key", "restore"}
-    assert out["key"].startswith(out["restore"]) and out["restore"].startswith("modelpromote-pip-Linux-py3.")
-    assert len(out["key"]) == len(out["restore"]) + 16
+    assert out["restore"] == out["key"]  # no fallback to an environment built for something else
+    assert out["key"].startswith("modelpromote-venv-Linux-") and out["path"] == str(tmp_path / "tc" / "modelpromote" / out["key"])
+    # Another action ref or another Python: another environment.
+    assert _cache_outputs(tmp_path, GITHUB_ACTION_REF="v9.9.9")["key"] != out["key"]
+    other = tmp_path / "python3"
+    other.write_text('#!/bin/sh\necho "3.99.0 (fake) /opt/other/python x86_64"\n')
+    other.chmod(0o755)
+    assert _cache_outputs(tmp_path, MP_PYTHON=str(other))["key"] != out["key"]
+
+
+def test_an_unusable_tool_cache_falls_back_to_the_job_temp_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")  # nothing can be created below a file, not even by root
+    out = _cache_outputs(tmp_path, RUNNER_TOOL_CACHE=str(blocker / "tc"))
+    assert out["path"].startswith(str(tmp_path / "modelpromote" / "modelpromote-venv-"))
+
+
+def test_install_reuses_a_complete_environment_without_pip(tmp_path: Path) -> None:
+    """A warm start (same runner, or restored by actions/cache) is a file test: pip never runs."""
+    venv = Path(_cache_outputs(tmp_path)["path"])
+    (venv / "bin").mkdir(parents=True)
+    cli = venv / "bin" / "modelpromote"
+    cli.write_text("#!/bin/sh\nexit 0\n")
+    cli.chmod(0o755)
+    (venv / ".complete").touch()
+    (tmp_path / "out").write_text("")
+    r = helper("install.sh", {"RUNNER_TOOL_CACHE": str(tmp_path / "tc"), "RUNNER_OS": "Linux"}, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "reusing the modelpromote environment" in r.stdout and "building" not in r.stdout
+    assert (tmp_path / "out").read_text() == f"cli={cli}\n"

@@ -68,8 +68,8 @@ def dispatch(model: str, version: str, environment: str) -> dict[str, object]:
 
 
 def test_the_action_installs_from_its_own_checkout(sandbox: Sandbox) -> None:
-    """No cli given: the action builds a venv and pip-installs the package from its own checkout
-    (the python3 on PATH, as on a runner with setup-python: false; no actions/cache offline)."""
+    """No cli given: the action builds the environment from its own checkout (the python3 on PATH, as
+    on a runner with setup-python: false; no actions/cache offline), once: the next job reuses it."""
     run = sandbox.act(
         "promote-model.yml",
         "workflow_dispatch",
@@ -77,10 +77,20 @@ def test_the_action_installs_from_its_own_checkout(sandbox: Sandbox) -> None:
         variables={"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"},
         timeout=600,
     )
-    assert "installing modelpromote from" in run.output, run.output
-    assert "/hostexecutor into " in run.output  # the workspace copy of this repository, act's checkout
+    assert "building the modelpromote environment from" in run.output, run.output
+    assert "/hostexecutor in " in run.output  # the workspace copy of this repository, act's checkout
     assert run.step_ok("Validate the manifest")
     assert "OK (2 models, 5 versions, 3 environments)" in run.output
+    # The next job on this runner (or after actions/cache restored it) reuses the environment: no pip.
+    again = sandbox.act(
+        "promote-model.yml",
+        "workflow_dispatch",
+        dispatch(MODEL, VERSION, ENV),
+        variables={"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"},
+        timeout=600,
+    )
+    assert again.step_ok("Validate the manifest") and "reusing the modelpromote environment" in again.output
+    assert "building the modelpromote environment" not in again.output
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,7 @@ def test_forced_format_mismatch_is_a_clear_error(tmp_path: Path) -> None:
     assert "stats" in e.value.findings[0].message or "results" in e.value.findings[0].message
 
 
-def test_missing_file_is_exit_2(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_missing_results_file_fails_the_gate(cli: Callable[..., Result], tmp_path: Path) -> None:
+    # No results means the eval did not run: the gate fails (exit 1, MP512), it is not an input typo to shrug off.
     res = _run(cli, tmp_path / "nope.json")
-    assert res.exit_code == 2 and "MP001" in res.stderr
+    assert res.exit_code == 1 and "MP512" in res.stderr

@@ -37,7 +37,7 @@ class DriftReport:
 def drift(
     gh: GitHubPort, manifest_path: str, *, ref: str | None, status_urls: tuple[str, ...], model: str | None, env: str | None
 ) -> DriftReport:
-    from ..policy.drift import StatusError, compare, expected, from_status, latest_deployed
+    from ..policy.drift import StatusError, adopted_pointers, compare, expected, from_status, latest_deployed
     from ..providers.status_url import fetch_status, redact
     from .deployments import read_records
     from .github_store import BranchStore
@@ -49,7 +49,7 @@ def drift(
     want = expected(m, model=model, env=env)
     envs = [x.name for x in m.environments if env is None or x.name == env]
     records = read_records(gh, envs, want, model)
-    mismatches = compare(want, latest_deployed(records), "deployment")
+    mismatches = compare(want, latest_deployed(records), "deployment", adopted=adopted_pointers(m))
     for url in status_urls:
         try:
             served_env, rows = from_status(fetch_status(url))

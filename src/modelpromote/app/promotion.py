@@ -102,6 +102,7 @@ class ReleaseRequest:
     changelog: str | None = None
     digest: str | None = None
     provider_model: str | None = None
+    new_base: bool = False
 
     def check(self) -> None:
         import re
@@ -138,6 +139,7 @@ def release(store: ManifestStore, r: ReleaseRequest, *, now: datetime, dry_run: 
         else:
             assert r.bump is not None
             bump = r.bump
+            located(doc.where, lambda: rel.check_base(m, r.base, new_base=r.new_base, provider_model=r.provider_model))
             version = located(doc.where, lambda: rel.next_version(m, r.base, bump, final=r.final))
             status = "release_candidate" if "-rc." in version else "dev"
             entry = rel.new_entry(m, version, status=status, changelog=r.changelog or "", digest=r.digest, now=now,

@@ -82,7 +82,37 @@ def _entry_time(text: str | None, model: str, env: str, version: str) -> datetim
     return None
 
 
-def eval_section(path: str | None, manifest: Manifest, model: str, env: str) -> str:
+def check_report_target(results: Any, path: str, model: str, version: str, env: str) -> None:
+    """Refuse (MP314) eval results that say they are for another model, version or environment.
+
+    Results that name nothing are accepted (many formats cannot say); a version matches with or
+    without its ``_prompt-vN`` part.
+    """
+    from ..versions import VersionError, parse_version
+
+    try:
+        catalogue = parse_version(version).model_version
+    except VersionError:
+        catalogue = version
+    wrong = []
+    if results.model and results.model != model:
+        wrong.append(f"model {results.model!r}, not {model!r}")
+    if results.version and results.version not in (version, catalogue):
+        wrong.append(f"version {results.version!r}, not {version!r}")
+    if results.env and results.env != env:
+        wrong.append(f"environment {results.env!r}, not {env!r}")
+    if wrong:
+        raise InputError(
+            Finding(
+                "MP314",
+                f"--eval-report {path} is for {', '.join(wrong)}",
+                path,
+                hint=f"pass the eval results of {model} {version} for {env}",
+            )
+        )
+
+
+def eval_section(path: str | None, manifest: Manifest, model: str, env: str, version: str | None = None) -> str:
     """The eval results for the body: judged against the manifest's thresholds, or a markdown file as is."""
     if not path:
         return ""
@@ -96,7 +126,10 @@ def eval_section(path: str | None, manifest: Manifest, model: str, env: str) -> 
     from ..gates.eval.rules import rules_from_policy
     from ..report.eval import report_markdown
 
-    report = decide(parse_results(data, path), rules_from_policy(manifest, model, env))
+    results = parse_results(data, path)
+    if version is not None:
+        check_report_target(results, path, model, version, env)
+    report = decide(results, rules_from_policy(manifest, model, env))
     return "## Evaluation\n\n" + report_markdown(report).strip() + "\n"
 
 
@@ -135,7 +168,7 @@ def open_promotion(
     at = _entry_time(old_text, req.model, req.env, req.version) or now
     message = f"Promote {req.model} in {req.env}: {plan.current or 'nothing'} -> {req.version}\n\n{req.reason or ''}".rstrip() + "\n"
     title = f"Promote {req.model} to {req.version} in {req.env}" + (" (MAJOR)" if plan.major else "")
-    evals = eval_section(eval_report, manifest, req.model, req.env)
+    evals = eval_section(eval_report, manifest, req.model, req.env, req.version)
     prompt = prompt_change(doc, plan, lambda f: gh.read_file(posixpath.normpath(posixpath.join(posixpath.dirname(manifest_path), f)), sha))
     base_branch = store.ref or gh.default_branch()
     # The log entry names its pull request (the audit trail: who approved it).  A new PR's number

@@ -56,8 +56,10 @@ def handle_errors(fn: F) -> F:
 
 def annotate(findings: list[Finding]) -> None:
     from ..providers.files import in_github_actions
+    from .github_output import state
 
     if in_github_actions() and findings:
+        state["annotated"] = True
         click.echo(render.workflow_commands(findings))
 
 
@@ -101,8 +103,25 @@ VERBS: dict[str, tuple[str, str]] = {
     "experiment": ("experiment_verbs", "Compare an experiment's treatment arm with its control arm, metric by metric."),
     "drift": ("drift_verbs", "Compare the manifest on main with what is deployed; list each mismatch."),
     "export": ("runtime_verbs", "Compile the manifest into the JSON runtime config for one environment."),
+    "init": ("init_verbs", "Adopt modelpromote where models are already live: manifest, log, workflows, checklist."),
+    "adopt": ("init_verbs", "Same as init."),
     "demo": ("demo_verbs", "Run the whole promotion story in a sandbox: offline, about 10 seconds."),
 }
+
+
+def _with_github_output(name: str, cmd: click.Command) -> None:
+    """In GitHub Actions every verb gets its failure annotation and step summary (cli/github_output.py)."""
+    invoke = cmd.invoke
+
+    def wrapped(ctx: click.Context) -> Any:
+        from .github_output import active, run_verb
+
+        if not active():
+            return invoke(ctx)
+        return run_verb(name, dict(ctx.params), lambda: invoke(ctx))
+
+    cmd.invoke = wrapped  # type: ignore[method-assign]
+    cmd._mp_github_output = True  # type: ignore[attr-defined]
 
 
 class LazyGroup(click.Group):
@@ -116,7 +135,10 @@ class LazyGroup(click.Group):
             import importlib
 
             importlib.import_module(f"{__package__}.{VERBS[cmd_name][0]}")  # registers its verbs on main
-        return self.commands.get(cmd_name)
+        cmd = self.commands.get(cmd_name)
+        if cmd is not None and not getattr(cmd, "_mp_github_output", False):
+            _with_github_output(cmd_name, cmd)
+        return cmd
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

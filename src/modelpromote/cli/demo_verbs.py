@@ -59,6 +59,12 @@ def demo(keep: bool, metrics: str, verbose: bool, workdir: Path | None, break_st
     (no source checkout, no git), 3 Prometheus was asked for and failed, 130 interrupted.
     The sandbox is removed on every way out unless --keep.
     """
+    from importlib.util import find_spec
+
+    from ..errors import missing_extra
+
+    if find_spec("github") is None:  # the story drives the emulator through the real GitHub client
+        raise missing_extra("github", "PyGithub", "the demo")
     from ..sandbox.demo import DemoOptions, failed, run_demo
 
     opts = DemoOptions(keep=keep, metrics=metrics, verbose=verbose, break_step=break_step, workdir=workdir)

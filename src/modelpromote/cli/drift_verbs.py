@@ -69,7 +69,7 @@ def drift(
         annotate(
             [
                 Finding("MP821", f"{x.model}/{x.env}: manifest says {x.manifest or 'nothing'}, {x.source} says {x.deployed or 'nothing'}",
-                        r.where)
+                        manifest_path)
                 for x in r.mismatches
             ]
         )

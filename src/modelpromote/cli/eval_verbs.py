@@ -68,11 +68,24 @@ def eval_cmd(results_path: str, fmt: str, baseline_path: str | None, baseline_fo
       modelpromote eval --results logs/run.eval --baseline prod.json \\
           --metric 'accuracy >= 0.85 and >= baseline - 0.02' --markdown gate.md
     """
+    from ..errors import CheckFailed
     from ..gates.eval import decide, parse_results, resolve_rules
     from ..providers.files import append_step_summary, in_github_actions, set_outputs, write_atomic
     from ..providers.results_file import read_results
     from ..report.eval import report_markdown, report_text, summary_line
 
+    if not os.path.exists(results_path):
+        # The gate must never pass (or merely look broken) because the suite did not run: a missing
+        # report is a failed gate, named as such.
+        raise CheckFailed(
+            Finding(
+                "MP512",
+                f"no eval results at {results_path}: the eval run produced no report, so nothing was judged",
+                results_path,
+                hint="check that the eval step ran and wrote this file; with the pytest plugin pass --model-version V "
+                "(pytest answers a bare --version itself and exits 0 without running anything)",
+            )
+        )
     results = parse_results(read_results(results_path), results_path, fmt)
     baseline = parse_results(read_results(baseline_path), baseline_path, baseline_format) if baseline_path else None
     model = model or results.model

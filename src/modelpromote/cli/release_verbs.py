@@ -39,13 +39,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 @click.option("--prompt", "prompt_file", metavar="FILE", help="Release FILE as the next prompt version of model BASE (a models: name).")
 @click.option("--reason", metavar="TEXT", help="With --prompt: the prompt's changelog (same as --changelog).")
 @click.option("--pair", metavar="VERSION", help="With --prompt: the model version to pair it with (default: the lowest one live).")
+@click.option("--new-base", is_flag=True, help="BASE has no version yet: start its family on purpose (needs --provider-model).")
 @writer_options
 @now_option
 @manifest_option
 @json_option
 @handle_errors
 def release(base: str, bump: str | None, final: bool, finalize_version: str | None, changelog: str | None, digest: str | None,
-            provider_model: str | None, prompt_file: str | None, reason: str | None, pair: str | None, dry_run: bool,
+            provider_model: str | None, prompt_file: str | None, reason: str | None, pair: str | None, new_base: bool, dry_run: bool,
             expect_sha: str | None, by: str | None, now_text: str | None, manifest_path: str, as_json: bool) -> None:
     """Add the next version of base model BASE (or, with --prompt, of model BASE's prompt) to the catalogue.
 
@@ -73,7 +74,7 @@ def release(base: str, bump: str | None, final: bool, finalize_version: str | No
         from ..errors import Finding, InputError
 
         others = [o for o, v in (("--bump", bump), ("--final", final), ("--finalize", finalize_version), ("--digest", digest),
-                                 ("--provider-model", provider_model)) if v]
+                                 ("--provider-model", provider_model), ("--new-base", new_base)) if v]
         if others:
             raise InputError(Finding("MP302", f"--prompt releases a prompt, not a model version: drop {', '.join(others)}"))
         if reason and changelog and reason != changelog:
@@ -85,7 +86,7 @@ def release(base: str, bump: str | None, final: bool, finalize_version: str | No
         from ..errors import Finding, InputError
 
         raise InputError(Finding("MP302", "--reason and --pair go with --prompt (a model version's changelog is --changelog)"))
-    r = promotion.ReleaseRequest(base, bump, final, finalize_version, changelog, digest, provider_model)  # type: ignore[arg-type]
+    r = promotion.ReleaseRequest(base, bump, final, finalize_version, changelog, digest, provider_model, new_base)  # type: ignore[arg-type]
     show_write(promotion.release(local_store(manifest_path, expect_sha, dry_run), r, now=parse_time(now_text), dry_run=dry_run), as_json)
 
 

@@ -127,7 +127,30 @@ class CompleteCanary:
     reason: str | None = None
 
 
-Change = Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | AddPrompt | CanaryStep | CompleteCanary
+@dataclass(frozen=True)
+class Adopt:
+    """Log that ``version`` was already live in ``model``/``env`` when modelpromote was adopted (``init``)."""
+
+    model: str
+    env: str
+    version: str
+    at: datetime
+    by: str | None
+    reason: str = "live before modelpromote was adopted"
+
+
+@dataclass(frozen=True)
+class SetOwners:
+    """Set ``model``'s ``owners`` list (``init --owner``)."""
+
+    model: str
+    owners: tuple[str, ...]
+
+
+Change = (
+    Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | AddPrompt | CanaryStep | CompleteCanary
+    | Adopt | SetOwners
+)
 
 
 def edits(src: Source, changes: Sequence[Change]) -> list[Edit]:
@@ -174,6 +197,11 @@ def edits_for(src: Source, c: Change) -> list[Edit]:
         return add_version_edits(src, c.entry, catalogue_index(src, c.version))
     if isinstance(c, AddPrompt):
         return add_prompt_edits(src, c.model, c.entry)
+    if isinstance(c, Adopt):
+        return append_log(src, "promotions", promotion_entry(c.model, c.env, None, c.version, c.at, c.by, c.reason, kind="adopt"))
+    if isinstance(c, SetOwners):
+        items = ", ".join(yaml_scalar(o) for o in c.owners)
+        return set_value(src, ("models", model_index(src, c.model), "owners"), f"[{items}]")
     if isinstance(c, CanaryStep):
         state = _canary_state(src, c.model, c.env)
         return canary_edits(src, c.model, c.env, baseline=state["baseline"], weight=c.weight, step=c.step,

@@ -232,7 +232,7 @@ class Promotion(Strict):
     by: str | None = None
     reason: str | None = None
     pr: int | None = Field(None, ge=1, strict=True)
-    kind: Literal["promote", "rollback", "canary", "complete"] = "promote"
+    kind: Literal["promote", "rollback", "canary", "complete", "adopt"] = "promote"
 
 
 class FailureRecord(Strict):

@@ -18,7 +18,7 @@ A/B experiment is not drift when the deployment (strategy ``ab``) or the applica
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -104,6 +104,13 @@ def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -
         else:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version)
     return out
+
+
+def adopted_pointers(m: Manifest) -> set[tuple[str, str]]:
+    """(model, env) pairs whose latest log entry is the ``adopt`` entry of the current pointer."""
+    from .history import adopted
+
+    return {(mod.name, env) for mod in m.models for env, v in mod.environments.items() if adopted(m, mod.name, env, v)}
 
 
 # -- the deployment side -----------------------------------------------------------------------
@@ -216,10 +223,13 @@ def compare(
     source: Literal["deployment", "status"],
     *,
     envs: Iterable[str] | None = None,
+    adopted: Collection[tuple[str, str]] = (),
 ) -> list[Mismatch]:
     """Every (model, env) where ``have`` differs from ``want``, in manifest order, then extras.
 
     ``envs`` limits the comparison to those environments (a status document speaks for one).
+    ``adopted`` pointers (untouched since ``modelpromote init`` logged them) were deployed before
+    modelpromote, so having no deployment of ours is not "missing"; a deployment that disagrees still is.
     """
     scope = set(envs) if envs is not None else None
     out: list[Mismatch] = []
@@ -227,6 +237,8 @@ def compare(
         if scope is not None and key[1] not in scope:
             continue
         h = have.get(key)
+        if h is None and key in adopted:
+            continue
         if h is None:
             out.append(Mismatch(w.model, w.env, source, "missing", w.describe(), None, None))
         elif h.version != w.version:

@@ -4,7 +4,9 @@ Pure questions over a :class:`Manifest`: when did a version become *fully* live 
 which versions were verified there (the rollback candidates), is the latest change a rollback.
 
 Log kinds: ``promote`` (full rollout at once), ``canary`` (a rollout started; not yet fully live),
-``complete`` (the canary reached 100%), ``rollback`` (back to an earlier version; fully live).
+``complete`` (the canary reached 100%), ``rollback`` (back to an earlier version; fully live),
+``adopt`` (``modelpromote init``: the version was already live when the team adopted modelpromote;
+its soak counts as satisfied as of that moment, since it ran there for an unknown time before).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from ..manifest.schema import Manifest, Promotion
 from ..versions import VersionError, parse_version
 
-FULLY_LIVE_KINDS = ("promote", "complete", "rollback")
+FULLY_LIVE_KINDS = ("promote", "complete", "rollback", "adopt")
 BAD_STATUSES = ("failed", "retired")
 
 
@@ -33,6 +35,12 @@ def fully_live_since(m: Manifest, model: str, env: str, version: str) -> datetim
             continue
         return p.at if p.kind in FULLY_LIVE_KINDS else None
     return None
+
+
+def adopted(m: Manifest, model: str, env: str, version: str) -> bool:
+    """The latest log entry for model/env is the ``adopt`` entry of ``version``: untouched since adoption."""
+    es = entries(m, model, env)
+    return bool(es) and es[-1].kind == "adopt" and es[-1].to == version
 
 
 def catalogue_status(m: Manifest, ref: str) -> str | None:

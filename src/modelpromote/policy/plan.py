@@ -193,6 +193,9 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime, *, experim
                              f"promotions made with `modelpromote promote` are logged; add the missing {below} entry by PR"))
                 else:
                     add(Rule("soak", "pass", f"{env.name} needs no soak"))
+            elif history.adopted(m, req.model, below, req.version):
+                add(Rule("soak", "pass", f"live in {below} since before modelpromote was adopted ({since.isoformat()}): "
+                         f"its {env.soak or '0'} soak counts as satisfied"))
             elif now - since < need:
                 add(Rule("soak", "fail", f"live in {below} for {_fmt_td(now - since)}, needs {env.soak} "
                          f"(ready at {(since + need).isoformat()})", "MP402", "wait, or promote another version"))

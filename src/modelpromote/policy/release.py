@@ -32,6 +32,44 @@ def versions_of(m: Manifest, base: str) -> list[tuple[VersionId, VersionEntry]]:
     return sorted(out, key=lambda x: x[0])
 
 
+def known_bases(m: Manifest) -> list[str]:
+    out: list[str] = []
+    for e in m.version_history:
+        try:
+            b = parse_version(e.version).base
+        except VersionError:
+            continue
+        if b not in out:
+            out.append(b)
+    return out
+
+
+def check_base(m: Manifest, base: str, *, new_base: bool, provider_model: str | None) -> None:
+    """A base model with no version yet is a new family: only on purpose (``--new-base``), with its provider model.
+
+    Without this, a typo (``gpt4o-mini`` for ``gpt-4o-mini``) silently starts a family at 0.1.0-rc.1.
+    """
+    import difflib
+
+    bases = known_bases(m)
+    if base in bases:
+        if new_base:
+            raise InputError(Finding("MP313", f"{base} already has versions; --new-base starts a new family", hint="drop --new-base"))
+        return
+    if not new_base:
+        close = difflib.get_close_matches(base, bases, n=3, cutoff=0.6)
+        did = f"did you mean {' or '.join(close)}? " if close else ""
+        raise InputError(
+            Finding(
+                "MP313",
+                f"no base model {base!r} in version_history (known: {', '.join(bases) or 'none'})",
+                hint=f"{did}To start a new family on purpose: --new-base --provider-model NAME",
+            )
+        )
+    if not provider_model:
+        raise InputError(Finding("MP313", f"a new base model {base!r} needs --provider-model (the name its API is called with)"))
+
+
 def next_version(m: Manifest, base: str, bump: Bump, *, final: bool = False) -> str:
     have = versions_of(m, base)
     top = have[-1][0] if have else None

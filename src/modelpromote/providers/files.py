@@ -78,6 +78,10 @@ def write_atomic(path: str, text: str) -> None:
             kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (a FIFO, device or socket)"
             raise InputError(Finding("MP002", f"{path} is {kind}; refusing to replace it", path, hint="write to a regular file path"))
         mode = st.st_mode & 0o7777
+    if not os.path.isdir(directory):
+        parent = os.path.dirname(path) or "."
+        hint = f"create it first (mkdir -p {parent}), or write somewhere else"
+        raise InputError(Finding("MP011", f"cannot write {path}: the directory {parent} does not exist", path, hint=hint))
     sweep_stale_temps(directory)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=directory)
@@ -108,8 +112,14 @@ def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
+# How many summaries this process appended: the CLI adds a generic one for verbs that wrote none.
+summaries_written = 0
+
+
 def append_step_summary(markdown: str) -> None:
+    global summaries_written
     path = os.environ.get("GITHUB_STEP_SUMMARY")
+    summaries_written += 1
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(markdown.rstrip("\n") + "\n")

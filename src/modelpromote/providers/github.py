@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..app.ports import DeploymentInfo, PullInfo
-from ..errors import Finding, InputError, ModelpromoteError, ServiceError, clean_secret
+from ..errors import Finding, InputError, ModelpromoteError, ServiceError, clean_secret, missing_extra
 from ..policy.approval import Review
 
 T = TypeVar("T")
@@ -193,7 +193,11 @@ class GitHub:
     """The GitHub operations modelpromote needs, each safe to re-run."""
 
     def __init__(self, s: Settings) -> None:
-        import github
+        try:
+            import github
+        except ImportError:
+            needed_for = "talking to GitHub (pr, gate, deploy, health, drift, init --record-deployments)"
+            raise missing_extra("github", "PyGithub", needed_for) from None
 
         self.s = s
         self._gh_mod = github

@@ -124,11 +124,14 @@ def eval_results() -> dict[str, Any]:
 
 
 def example_manifest() -> Path:
-    """The example registry of this source checkout (the story is written for it)."""
+    """The example registry of this source checkout (the story is written for it), else the copy packaged with a pip install."""
     for base in Path(__file__).resolve().parents:
         cand = base / MANIFEST
         if cand.is_file() and (base / "pyproject.toml").is_file():
             return cand
+    packaged = Path(__file__).resolve().parent.parent / "data" / "example" / MANIFEST
+    if packaged.is_file():
+        return packaged
     raise InputError(
         Finding(
             "MP950",

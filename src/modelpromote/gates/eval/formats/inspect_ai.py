@@ -43,7 +43,7 @@ def _zstd_decompress(raw: bytes, file: str) -> bytes:
         import zstandard
     except ImportError:
         raise bad(file, "this .eval log is compressed with zstandard, which this Python cannot read", code="MP510",
-                  hint="pip install zstandard, or convert the log: inspect log convert --to json") from None
+                  hint='pip install "modelpromote[eval]", or convert the log: inspect log convert --to json') from None
     with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw), read_across_frames=True) as reader:
         data: bytes = reader.read(MAX_MEMBER + 1)
     return data
