@@ -21,6 +21,8 @@ import re
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 _UNSAFE_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
+# Workflow command data: CR and LF are GitHub's to escape (%0D, %0A); everything else unsafe is shown.
+_UNSAFE_DATA = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -49,7 +51,7 @@ def term_block(text: str) -> str:
 
 def workflow_data(value: object) -> str:
     """A workflow command's message (``::error ...::<data>``): ``%``, ``\\r``, ``\\n`` escaped as GitHub specifies."""
-    text = _UNSAFE_BLOCK.sub(_escape, str(value))
+    text = _UNSAFE_DATA.sub(_escape, str(value))
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
