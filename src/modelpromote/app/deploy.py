@@ -38,6 +38,8 @@ def deploy(
     check_sha("--after", after)
     if webhook_url and not secret:
         raise InputError(Finding("MP708", "a webhook URL is set but MODELPROMOTE_WEBHOOK_SECRET is not"))
+    if webhook_url:
+        webhook.check_target(webhook_url, webhook_timeout)  # file://, nan: exit 2 before anything is created
     after_text = gh.read_file(manifest_path, after)
     if after_text is None:
         raise InputError(
