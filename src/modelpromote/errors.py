@@ -87,6 +87,7 @@ CODES: dict[str, tuple[str, str]] = {
     "MP417": ("reason required", "say why with --reason TEXT; it goes into the promotions log"),
     "MP418": ("manifest does not validate", "fix the findings shown (modelpromote validate), then retry"),
     "MP419": ("cannot finalize", "only a release candidate whose digest matches can be finalized"),
+    "MP425": ("prompt release refused", "release a non-empty UTF-8 text file; remove (or catalogue) a file already at the target path"),
     # 8xx: health checks on metrics (providers/prometheus.py, providers/metrics_json.py, cli/health_verbs.py)
     "MP801": ("metrics source unreachable", "check that Prometheus (or the metrics URL) is up and reachable; pass --prometheus URL"),
     "MP802": ("metrics query rejected", "fix the PromQL in policies.health.metrics; try it in the Prometheus UI first"),
@@ -152,6 +153,13 @@ CODES: dict[str, tuple[str, str]] = {
     "MP718": ("health pull request out of scope", "one commit on the current base changing only the manifest; re-run health to rebuild"),
     "MP719": ("health change recorded at an impossible time", "the entry time must lie between the state it changes and now"),
     "MP720": ("health pull request not opened by the health bot", "owners approve it like a promotion, or let health open it"),
+    "MP721": (
+        "pull request not on the base branch's tip",
+        "update the branch with the base (GitHub's 'Update branch', or re-run `modelpromote pr`, which rebuilds it on the tip)",
+    ),
+    "MP730": ("GitHub refused the request", "GitHub's message says what is wrong; fix that and re-run"),
+    "MP731": ("GitHub asked to wait too long", "re-run after the wait GitHub asked for, or raise MODELPROMOTE_GITHUB_MAX_WAIT"),
+    "MP732": ("GitHub App authentication failed", "check MODELPROMOTE_APP_ID, the App's private key, and that the App is installed"),
 }
 
 

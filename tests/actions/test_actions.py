@@ -135,6 +135,30 @@ def test_promotion_form_and_protection() -> None:
     assert any(job.get("environment") for job in deploy["jobs"].values()), "deploys need environment protection"
 
 
+def test_the_gate_runs_only_the_base_branchs_code() -> None:
+    """Issue 13, item 1: the gate's workflow file and code come from the base branch, never from the
+    pull request, and the App key it posts the required check with is out of a pull request's reach."""
+    gate = load(ROOT / ".github" / "workflows" / "promotion-gate.yml")
+    on = gate.get("on", gate.get(True))
+    assert set(on) == {"pull_request_target", "workflow_run"}  # both run main's workflow definition
+    assert on["workflow_run"]["workflows"] == ["Promotion review"]
+    (job,) = gate["jobs"].values()
+    assert job["environment"] == "modelpromote-gate"  # the App key: an environment secret, main only
+    assert job["permissions"] == {"contents": "read"}  # the App's token does the rest
+    for step in job["steps"]:
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert "ref" not in step.get("with", {}), "the gate must check out only its own (base) ref"
+            assert "repository" not in step.get("with", {})
+    uses = [step for step in job["steps"] if step.get("uses") == "./actions/gate"]
+    assert uses and "secrets.MODELPROMOTE_APP_PRIVATE_KEY" in uses[0]["with"]["app-private-key"]
+    text = (ROOT / ".github" / "workflows" / "promotion-gate.yml").read_text()
+    assert "head.sha" not in text and "head.ref" not in text and "github.head_ref" not in text
+    review = load(ROOT / ".github" / "workflows" / "promotion-review.yml")
+    assert set(review.get("on", review.get(True))) == {"pull_request_review"}
+    assert "secrets." not in (ROOT / ".github" / "workflows" / "promotion-review.yml").read_text()
+    assert all(j["permissions"] == {} for j in review["jobs"].values())
+
+
 # -- the install helper -----------------------------------------------------------------------
 
 

@@ -24,6 +24,9 @@ CLI = str(Path(sys.executable).parent / "modelpromote")
 # The actions use this checkout's installed CLI (the `cli` input, via a repository variable):
 # the install path itself is exercised once, in test_the_action_installs_from_its_own_checkout.
 FAST = {"MODELPROMOTE_CLI": CLI}
+# Filled in by the sandbox fixture: the App's key is an environment secret, its id a variable.
+GATE_SECRETS: dict[str, str] = {}
+GATE_VARS: dict[str, str] = dict(FAST)
 FIXTURES = TESTS / "act"
 MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
 BRANCH = f"promote/{MODEL}/{ENV}/{VERSION}"
@@ -34,13 +37,24 @@ BASELINE = "claude-3-5-sonnet-v1.2.3"  # what production ran before the canary
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     sb = make_sandbox(
         tmp_path_factory.mktemp("act"),
-        users={"octocat": "ghp_sandbox_octocat", "promoter-bot": "ghp_sandbox_bot", "bob": "ghp_sandbox_bob", "carol": "ghp_sandbox_carol"},
+        users={
+            "octocat": "ghp_sandbox_octocat",
+            "promoter-bot": "ghp_sandbox_bot",
+            "bob": "ghp_sandbox_bob",
+            "carol": "ghp_sandbox_carol",
+            "mallory": "ghp_sandbox_mallory",
+        },
         teams={"acme/support-ml": ["bob", "carol"], "acme/devtools-ml": ["bob", "carol"]},
         files={
             "models/manifest.yaml": FIXTURES / "manifest.yaml",
             f"evals/{MODEL}/{VERSION}.json": FIXTURES / "evals" / MODEL / f"{VERSION}.json",
         },
     )
+    # The modelpromote GitHub App and the ruleset that pins the required check to it.
+    app = sb.emu.register_app("modelpromote-gate", {"contents": "read", "pull_requests": "read", "statuses": "write", "members": "read"})
+    GATE_SECRETS["MODELPROMOTE_APP_PRIVATE_KEY"] = app.private_key_pem
+    GATE_VARS["MODELPROMOTE_APP_ID"] = str(app.app_id)
+    sb.emu.set_required_checks("main", [("modelpromote/approval", app.app_id)])
     yield sb
     sb.emu.stop()
 
@@ -57,17 +71,15 @@ def test_the_action_installs_from_its_own_checkout(sandbox: Sandbox) -> None:
     """No cli given: the action builds a venv and pip-installs the package from its own checkout
     (the python3 on PATH, as on a runner with setup-python: false; no actions/cache offline)."""
     run = sandbox.act(
-        "promotion-gate.yml",
-        "pull_request",
-        {"pull_request": {"number": 1, "head": {"ref": "feature"}}},
-        job="validate",
+        "promote-model.yml",
+        "workflow_dispatch",
+        dispatch(MODEL, VERSION, ENV),
         variables={"MODELPROMOTE_SETUP_PYTHON": "false", "MODELPROMOTE_PIP_CACHE": "false"},
         timeout=600,
     )
-    assert run.returncode == 0, run.output
-    assert "installing modelpromote from" in run.output
+    assert "installing modelpromote from" in run.output, run.output
     assert "/hostexecutor into " in run.output  # the workspace copy of this repository, act's checkout
-    assert run.step_ok("modelpromote validate")
+    assert run.step_ok("Validate the manifest")
     assert "OK (2 models, 5 versions, 3 environments)" in run.output
 
 
@@ -121,7 +133,9 @@ def test_the_injection_check_would_catch_a_vulnerable_workflow(sandbox: Sandbox)
 
 
 def pulls(sandbox: Sandbox) -> list[dict[str, object]]:
-    return list(sandbox.request("GET", "/repos/acme/models/pulls?state=all"))
+    """The pull requests of the promotion story (not the attack's)."""
+    every = sandbox.request("GET", "/repos/acme/models/pulls?state=all")
+    return [p for p in every if p["head"]["ref"] != "takeover"]
 
 
 def test_dispatch_opens_the_pull_request(sandbox: Sandbox) -> None:
@@ -177,28 +191,78 @@ def approve(sandbox: Sandbox, login: str) -> None:
     sandbox.request("POST", f"/repos/acme/models/pulls/{pr['number']}/reviews", {"event": "APPROVE", "body": "lgtm"}, login=login)
 
 
-def test_gate_fails_without_approvals_and_passes_after_them(sandbox: Sandbox) -> None:
-    sandbox.checkout(BRANCH)  # the workflow runs on the pull request's content
-    secrets_ = {"MODELPROMOTE_TOKEN": "ghp_sandbox_bot"}
+def review_run(sandbox: Sandbox) -> dict[str, object]:
+    """The workflow_run event promotion-review.yml's completion sends the gate (GitHub fills in the PR)."""
+    (pr,) = pulls(sandbox)
+    head = pr["head"]  # type: ignore[index]
+    run = {"conclusion": "success", "head_branch": head["ref"], "head_sha": head["sha"], "pull_requests": [{"number": pr["number"]}]}
+    return {"action": "completed", "workflow_run": run, "repository": {"full_name": "acme/models", "name": "models"}}
 
-    run = sandbox.act("promotion-gate.yml", "pull_request", pr_event(sandbox, "opened"), secrets=secrets_, variables=FAST)
+
+def merge(sandbox: Sandbox, login: str) -> tuple[int, str]:
+    import urllib.error
+
+    (pr,) = [p for p in pulls(sandbox) if p["state"] == "open"]
+    try:
+        sandbox.request("PUT", f"/repos/acme/models/pulls/{pr['number']}/merge", {"merge_method": "merge"}, login=login)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+    return 200, ""
+
+
+def test_gate_fails_without_approvals_and_passes_after_them(sandbox: Sandbox) -> None:
+    """The gate runs from main (pull_request_target, then workflow_run for reviews) as the App; the
+    ruleset pins the required check to the App, so nothing else can open the merge."""
+    sandbox.sync()  # the workflow and the gate's code are main's, never the pull request's
+    run = sandbox.act("promotion-gate.yml", "pull_request_target", pr_event(sandbox, "opened"), secrets=GATE_SECRETS, variables=GATE_VARS)
     assert run.returncode != 0
-    assert run.job_ok("validate") and run.job_ok("eval"), run.output
-    assert run.job_failed("approval gate")
-    assert "0 of 2 approvals" in run.output
+    assert run.job_failed("approval gate"), run.output
+    assert "0 of 2 approvals" in run.output and "evals/customer-support" in run.output
     assert gate_status(sandbox) == "failure"
+
+    # Attack: a writer posts the context themselves.  It is not from the App: the merge stays shut.
+    (pr,) = pulls(sandbox)
+    sha = pr["head"]["sha"]  # type: ignore[index]
+    sandbox.request("POST", f"/repos/acme/models/statuses/{sha}", {"state": "success", "context": "modelpromote/approval"}, login="mallory")
+    code, message = merge(sandbox, "mallory")
+    assert code == 405 and "modelpromote/approval" in message
 
     approve(sandbox, "bob")
-    run = sandbox.act("promotion-gate.yml", "pull_request_review", pr_event(sandbox, "submitted"), secrets=secrets_, variables=FAST)
+    relay = sandbox.act("promotion-review.yml", "pull_request_review", pr_event(sandbox, "submitted"))
+    assert relay.returncode == 0 and "re-runs from main" in relay.output, relay.output
+    run = sandbox.act("promotion-gate.yml", "workflow_run", review_run(sandbox), secrets=GATE_SECRETS, variables=GATE_VARS)
     assert run.job_failed("approval gate"), run.output
     assert "1 of 2 approvals" in run.output  # production needs two distinct owners
-    assert gate_status(sandbox) == "failure"
 
     approve(sandbox, "carol")
-    run = sandbox.act("promotion-gate.yml", "pull_request_review", pr_event(sandbox, "submitted"), secrets=secrets_, variables=FAST)
+    run = sandbox.act("promotion-gate.yml", "workflow_run", review_run(sandbox), secrets=GATE_SECRETS, variables=GATE_VARS)
     assert run.returncode == 0, run.output
     assert run.job_ok("approval gate")
     assert gate_status(sandbox) == "success"
+
+
+def test_a_pull_request_that_rewrites_the_gate_changes_nothing(sandbox: Sandbox) -> None:
+    """A PR whose actions/gate always passes and whose manifest lowers production's approvals:
+    the gate that runs is main's, and it classifies the ladder change (needs the strictest approvals)."""
+    main = sandbox.emu.branch_sha("main")
+    assert main is not None
+    sandbox.emu.git.update_ref("refs/heads/takeover", main)
+    evil_action = "name: gate\ndescription: x\nruns:\n  using: composite\n  steps:\n    - run: exit 0\n      shell: bash\n"
+    sandbox.emu.push_file("takeover", "actions/gate/action.yml", evil_action, login="mallory")
+    text = (FIXTURES / "manifest.yaml").read_text(encoding="utf-8")
+    lowered = text.replace("approvals: 2", "approvals: 0")
+    assert lowered != text
+    sandbox.emu.push_file("takeover", "models/manifest.yaml", lowered, login="mallory")
+    number = sandbox.request("POST", "/repos/acme/models/pulls", {"title": "x", "head": "takeover", "base": "main"}, login="mallory")[
+        "number"
+    ]
+    full = sandbox.request("GET", f"/repos/acme/models/pulls/{number}")
+    event = {"action": "opened", "number": number, "pull_request": full, "repository": full["base"]["repo"]}
+    sandbox.sync()
+    run = sandbox.act("promotion-gate.yml", "pull_request_target", event, secrets=GATE_SECRETS, variables=GATE_VARS)
+    assert run.job_failed("approval gate"), run.output
+    assert "the promotion ladder" in run.output and "MP710" in run.output
+    sandbox.request("PATCH", f"/repos/acme/models/pulls/{number}", {"state": "closed"}, login="mallory")
 
 
 def test_merge_to_main_creates_the_deployments(sandbox: Sandbox) -> None:
@@ -213,8 +277,9 @@ def test_merge_to_main_creates_the_deployments(sandbox: Sandbox) -> None:
     run = sandbox.act("deploy-on-merge.yml", "push", push, secrets=secrets_, variables=FAST)
     assert run.returncode == 0, run.output
     deployments = sandbox.request("GET", "/repos/acme/models/deployments")
-    (dep,) = [d for d in deployments if d["payload"].get("model") == MODEL]
-    assert dep["environment"] == ENV and dep["sha"] == after
+    # Nothing was deployed before in this sandbox: the first run deploys every pointer, this one too.
+    (dep,) = [d for d in deployments if d["payload"].get("model") == MODEL and d["environment"] == ENV]
+    assert dep["sha"] == after
     assert dep["payload"]["version"] == VERSION and dep["payload"]["strategy"] == "canary"
     statuses = sandbox.request("GET", f"/repos/acme/models/deployments/{dep['id']}/statuses")
     assert statuses[0]["state"] == "in_progress"  # a production canary at its first step
@@ -256,7 +321,12 @@ def test_health_rolls_back_a_bad_canary(sandbox: Sandbox) -> None:
     assert rollback["state"] == "open"
     assert "rollback" in [label["name"] for label in rollback["labels"]]  # type: ignore[union-attr]
 
-    # On-call merges it; the push deploys the restored version.
+    # The gate (from main, as the App) verifies it is exactly health's change; on-call merges it;
+    # the push deploys the restored version.
+    full = sandbox.request("GET", f"/repos/acme/models/pulls/{rollback['number']}")
+    event = {"action": "opened", "number": rollback["number"], "pull_request": full, "repository": full["base"]["repo"]}
+    gate = sandbox.act("promotion-gate.yml", "pull_request_target", event, secrets=GATE_SECRETS, variables=GATE_VARS)
+    assert gate.returncode == 0 and "the manifest change is exactly what health writes" in gate.output, gate.output
     sandbox.request("PUT", f"/repos/acme/models/pulls/{rollback['number']}/merge", {"merge_method": "merge"}, login="bob")
     main_after = sandbox.checkout("main")
     push = {

@@ -210,8 +210,6 @@ def test_deploy_refuses_a_bad_webhook_before_creating_anything(url: str, timeout
             "a/b",
             "--api-url",
             "http://127.0.0.1:9",
-            "--before",
-            sha,
             "--after",
             sha,
             "--webhook-url",

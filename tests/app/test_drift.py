@@ -23,6 +23,7 @@ from modelpromote.manifest.schema import Manifest
 from modelpromote.policy.deploy import deployment_requests
 from modelpromote.policy.drift import (
     DeploymentRecord,
+    Live,
     StatusError,
     compare,
     counts_as_deployed,
@@ -299,7 +300,7 @@ def test_status_document_shape_errors_name_the_field() -> None:
 
 def test_deploy_follows_canary_steps_completion_and_rollbacks() -> None:
     at5, at25 = manifest(with_canary(5)), manifest(with_canary(25))
-    [step] = deployment_requests(at5, at25)
+    [step] = deployment_requests(at5, at25)  # deployed: the canary at 5 %; the manifest: 25 %
     assert (step.model, step.env, step.version, step.strategy, step.weight) == ("customer-support", "production", NEW, "canary", 25)
     done = TEXT.replace(CS_PROD, f"      production: {NEW}\n    # Runtime")
     [complete] = deployment_requests(at25, manifest(done))
@@ -313,3 +314,48 @@ def test_deploy_follows_canary_steps_completion_and_rollbacks() -> None:
     assert rolled != TEXT
     [back] = deployment_requests(at25, manifest(rolled))
     assert (back.version, back.strategy, back.weight) == ("claude-3-5-sonnet-v1.2.3", "full", 100)
+
+
+# -- A/B experiments ----------------------------------------------------------------------------
+
+EXPERIMENT = "      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n"
+
+
+def test_an_experiment_deployed_as_a_full_rollout_is_drift(gh: GitHubEmulator, cli: Callable[..., Result]) -> None:
+    """What deploy wrote before experiments were first-class (strategy full) is not what serves."""
+    main_sha = gh.branch_sha("main")
+    assert main_sha is not None
+    deploy(cli, gh, ZERO, main_sha)
+    assert drift(cli, gh)[0] == 0  # deploy now writes strategy ab, 50 %, control 1.2.3
+    heavier = TEXT.replace(EXPERIMENT, EXPERIMENT.replace("weight: 50", "weight: 20"))
+    assert heavier != TEXT
+    before, after = push(gh, heavier)
+    code, out = drift(cli, gh)
+    assert code == 1
+    [x] = out["mismatches"]
+    assert (x["model"], x["env"], x["kind"]) == ("customer-support", "staging", "experiment")
+    assert x["manifest"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 20% vs control claude-3-5-sonnet-v1.2.3)"
+    assert x["deployed"] == "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50% vs control claude-3-5-sonnet-v1.2.3)"
+    deploy(cli, gh, before, after)  # the weight change alone is a deployment
+    assert drift(cli, gh)[0] == 0
+
+
+def test_an_application_serving_the_experiment_is_in_step(deployed: GitHubEmulator, cli: Callable[..., Result], app: StatusServer) -> None:
+    texts = {k: "" for k in [("customer-support", 3), ("customer-support", 4)]}  # the text is not what drift compares
+    app.serve(compile_runtime(manifest(TEXT), "staging", prompts=texts))
+    code, out = drift(cli, deployed, "--status-url", app.url)
+    assert code == 0, out
+    other = compile_runtime(manifest(TEXT.replace("control: claude-3-5-sonnet-v1.2.3, weight: 50", "control: claude-opus-v4.0.0, weight: 50")), "staging", prompts=texts)
+    app.serve(other)
+    code, out = drift(cli, deployed, "--status-url", app.url)
+    assert code == 1
+    [x] = out["mismatches"]
+    assert (x["source"], x["kind"], x["deployed"]) == ("status", "experiment", "claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4 (A/B 50% vs control claude-opus-v4.0.0)")
+
+
+def test_ab_rows_compare_weight_and_control() -> None:
+    want = {("m", "staging"): Live("m", "staging", "v2", "ab", 20, "v1")}
+    assert compare(want, {("m", "staging"): Live("m", "staging", "v2", "ab", 20, "v1")}, "deployment") == []
+    for have in (Live("m", "staging", "v2", "ab", 30, "v1"), Live("m", "staging", "v2", "ab", 20, "v0"), Live("m", "staging", "v2")):
+        [x] = compare(want, {("m", "staging"): have}, "deployment")
+        assert x.kind == "experiment"

@@ -315,11 +315,16 @@ def test_an_exact_change_by_someone_else_needs_the_usual_approvals_when_a_bot_is
     assert m is not None and m.model("support-bot").canary["production"].weight == 25
 
 
-def test_other_branches_still_get_mp705(gh: ProtectedEmulator, cli: Callable[..., Result]) -> None:
+def test_a_hand_made_rollback_on_another_branch_needs_the_owners(gh: ProtectedEmulator, cli: Callable[..., Result]) -> None:
+    """Not a health branch: the change is classified, and moving a production pointer by hand
+    needs production's approvals from the model's owners (not the exact-change pass)."""
     number = open_pr(gh, "fix/erroring-bot", rollback_to(OLD, WITH_UNVERIFIED))
     result = cli("gate", "--pr", str(number), "--json", env=env(gh, "dave"))
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["findings"][0]["code"] == "MP705"
+    out = json.loads(result.stdout)
+    assert {p["kind"] for p in out["parts"]} == {"pointer", "safety"}  # the log only gained entries
+    pointer = next(r for r in out["rules"] if r["rule"].startswith("approvals: what erroring-bot runs in production"))
+    assert pointer["verdict"] == "fail" and pointer["code"] == "MP710"
 
 
 def _at() -> Any:

@@ -103,7 +103,20 @@ def statuses(gh: GitHubEmulator, sha: str) -> list[str]:
     return [s.state for s in gh.state.statuses if s.sha == sha and s.context == "modelpromote/approval"]
 
 
+SEEDED = 6  # the example's pointers
+
+
+def seed(cli: Callable[..., Result], gh: GitHubEmulator) -> None:
+    """The versions already run: record them as deployed (what adopting does)."""
+    seeded = run(cli, gh, "alice", "deploy", "--record-only", "--json")
+    assert seeded.exit_code == 0, seeded.output
+    assert len(as_json(seeded)["deployments"]) == len(gh.state.deployments) == SEEDED
+    # GitHub marks earlier successful deployments to an environment inactive (auto_inactive).
+    assert {s.state for s in gh.state.deployment_statuses} == {"success", "inactive"}
+
+
 def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Receiver) -> None:
+    seed(cli, gh)
     main_before = gh.branch_sha("main")
     assert main_before is not None
     opened = run(cli, gh, "alice", "pr", MODEL, VERSION, "--to", ENV, "--json")
@@ -190,13 +203,13 @@ def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result
 
     deploy = run(cli, gh, "alice", "deploy", "--before", moved, "--after", merged.sha, "--webhook-url", receiver.url, "--json")
     assert deploy.exit_code == 0, deploy.output
-    [dep] = gh.state.deployments
+    [dep] = gh.state.deployments[SEEDED:]  # only what the merge changed
     assert (dep.environment, dep.sha) == (ENV, merged.sha)
     assert isinstance(dep.payload, dict)
     assert dep.payload["model"] == MODEL and dep.payload["version"] == VERSION
     assert dep.payload["previous_version"] == "claude-3-5-sonnet-v1.2.3"
     assert (dep.payload["strategy"], dep.payload["canary_weight"]) == ("canary", 5)
-    assert [s.state for s in gh.state.deployment_statuses] == ["queued", "in_progress"]
+    assert [s.state for s in gh.state.deployment_statuses if s.deployment_id == dep.id] == ["queued", "in_progress"]
     [(body, headers)] = receiver.hits
     assert verify(body, headers, SECRET)
     assert not verify_signature(body, headers[SIGNATURE_HEADER], SECRET)  # signed with its timestamp, never without
@@ -205,11 +218,12 @@ def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result
     assert (event["model"], event["version"], event["deployment_id"]) == (MODEL, VERSION, dep.id)
 
     # Re-running deploy for the same SHAs creates nothing and sends nothing.
+    n_statuses = len(gh.state.deployment_statuses)
     again_deploy = as_json(
         run(cli, gh, "alice", "deploy", "--before", moved, "--after", merged.sha, "--webhook-url", receiver.url, "--json")
     )
-    assert [d["created"] for d in again_deploy["deployments"]] == [False]
-    assert len(gh.state.deployments) == 1 and len(receiver.hits) == 1 and len(gh.state.deployment_statuses) == 2
+    assert again_deploy["deployments"] == [] and len(gh.state.deployments) == SEEDED + 1 and len(receiver.hits) == 1
+    assert len(gh.state.deployment_statuses) == n_statuses
 
     # Everything PyGithub sent and the emulator answered conforms to GitHub's description.
     problems = [p for ex in gh.exchanges for p in check_exchange(ex)]
@@ -224,6 +238,7 @@ def test_refused_plan_opens_nothing(gh: GitHubEmulator, cli: Callable[..., Resul
 
 
 def test_faults_still_end_with_one_pr_and_one_deployment(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Receiver) -> None:
+    seed(cli, gh)
     # Lost responses (processed, then 502), plain 5xx, secondary rate limits and 429 on every write we make.
     gh.inject(r"/pulls$", [500, secondary(0), after(502)], method="POST")
     gh.inject(r"/git/(blobs|trees|commits|refs)$", [502, after(500), too_many(0)], method="POST")
@@ -247,7 +262,7 @@ def test_faults_still_end_with_one_pr_and_one_deployment(gh: GitHubEmulator, cli
     gh.inject(r"/deployments/\d+/statuses$", [after(502)], method="POST")
     result = run(cli, gh, "alice", "deploy", "--before", main_before, "--after", merged.sha, "--webhook-url", receiver.url)
     assert result.exit_code == 0, result.output
-    assert len(gh.state.deployments) == 1
+    assert len(gh.state.deployments) == SEEDED + 1
     assert len(receiver.hits) == 1
     assert gh.faults.pending() == 0  # every injected fault was met, and survived
     assert len(gh.faults.served) == 16

@@ -19,7 +19,7 @@ import jsonschema
 
 SUBSET = Path(__file__).with_name("github-openapi-subset.json")
 # Parameters that may contain slashes in GitHub's paths.
-GREEDY = {"ref", "path", "basehead"}
+GREEDY = {"ref", "path", "basehead", "branch", "base", "head"}
 
 
 @cache

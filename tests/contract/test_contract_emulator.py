@@ -44,6 +44,10 @@ def exercise(gh: GitHubEmulator) -> None:
     with pytest.raises(github.GithubException):
         repo.create_git_ref("refs/heads/promote/x", commit.sha)
 
+    assert repo.compare(main.object.sha, commit.sha).merge_base_commit.sha == main.object.sha
+    assert repo.get_collaborator_permission("BOB") == "write"  # logins compare case-insensitively
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_collaborator_permission("nobody-at-all")
     pr = repo.create_pull(base="main", head="promote/x", title="Promote", body="plan")
     list(repo.get_pulls(state="open", head="acme:promote/x"))
     pr = repo.get_pull(pr.number)
@@ -73,8 +77,24 @@ def exercise(gh: GitHubEmulator) -> None:
     head.create_status("pending", description="waiting", context="modelpromote/approval")
     g.requester.requestJsonAndCheck("GET", f"{repo.url}/commits/{commit.sha}/statuses")
     head.get_combined_status()
-    repo.create_check_run("modelpromote/approval", commit.sha, conclusion="success", output={"title": "ok", "summary": "ok"})
+    # Check runs come only from GitHub Apps: sign in as one (JWT), mint an installation token, post.
+    creds = gh.register_app("modelpromote-gate", {"checks": "write", "statuses": "write", "contents": "read"})
+    app_auth = github.Auth.AppAuth(creds.app_id, creds.private_key_pem)
+    integration = github.GithubIntegration(auth=app_auth, base_url=gh.url)
+    installation = integration.get_repo_installation("acme", "models")
+    bot = github.Github(base_url=gh.url, auth=app_auth.get_installation_auth(installation.id), retry=None)
+    bot_repo = bot.get_repo("acme/models")
+    bot_repo.create_check_run("modelpromote/approval", commit.sha, conclusion="success", output={"title": "ok", "summary": "ok"})
     list(head.get_check_runs())
+    gh.set_required_checks("main", [("modelpromote/approval", creds.app_id), ("ci", None)])
+    g.requester.requestJsonAndCheck("GET", f"{repo.url}/rules/branches/main")
+    assert repo.get_collaborator_permission("Bob") == "write"
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_collaborator_permission("nobody-here")
+    comparison = repo.compare("main", commit.sha)
+    assert comparison.merge_base_commit.sha == base.sha
+    head.create_status("success", context="ci")
+    gh.set_required_checks("main", [])
 
     with pytest.raises(github.GithubException):
         pr.merge(sha=base.sha)  # stale head: 409

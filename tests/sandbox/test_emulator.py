@@ -79,6 +79,8 @@ def test_merge_detects_conflicts_and_merges_for_real(gh: GitHubEmulator) -> None
     assert merged.merged
     commit = gh.git.read_commit(merged.sha)
     assert len(commit.parents) == 2 and gh.branch_sha("main") == merged.sha
+    computing = repo.get_pull(pr_b.number)  # main moved: GitHub recomputes mergeability in the background
+    assert computing.mergeable is None and computing.mergeable_state == "unknown"
     fresh = repo.get_pull(pr_b.number)
     assert fresh.mergeable is False and fresh.mergeable_state == "dirty"
     with pytest.raises(github.GithubException) as exc:
@@ -128,6 +130,12 @@ def test_runs_as_a_process_and_prints_its_url(tmp_path: Path) -> None:
             "zoe:tok-zoe",
             "--team",
             "acme/ml=zoe",
+            "--user",
+            "yann",
+            "--role",
+            "yann=read",
+            "--required-check",
+            "main=modelpromote/approval@15368",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -139,6 +147,13 @@ def test_runs_as_a_process_and_prints_its_url(tmp_path: Path) -> None:
         req = urllib.request.Request(url + "/orgs/acme/teams/ml/members", headers={"Authorization": "token tok-zoe"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert [m["login"] for m in json.load(resp)] == ["zoe"]
+        req = urllib.request.Request(url + "/repos/acme/models/collaborators/YANN/permission", headers={"Authorization": "token tok-zoe"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert json.load(resp)["role_name"] == "read"
+        req = urllib.request.Request(url + "/repos/acme/models/rules/branches/main", headers={"Authorization": "token tok-zoe"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            checks = json.load(resp)[0]["parameters"]["required_status_checks"]
+            assert checks == [{"context": "modelpromote/approval", "integration_id": 15368}]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

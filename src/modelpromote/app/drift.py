@@ -15,10 +15,6 @@ from ..naming import require_model_env
 from ..policy.drift import Mismatch
 from .ports import GitHubPort
 
-# Deployments read per environment before giving up on finding the rest (newest first; the
-# search stops earlier once every model of the environment is found).
-SCAN_LIMIT = 500
-
 
 @dataclass(frozen=True)
 class DriftReport:
@@ -41,8 +37,9 @@ class DriftReport:
 def drift(
     gh: GitHubPort, manifest_path: str, *, ref: str | None, status_urls: tuple[str, ...], model: str | None, env: str | None
 ) -> DriftReport:
-    from ..policy.drift import DeploymentRecord, StatusError, compare, counts_as_deployed, expected, from_status, is_ours, latest_deployed
+    from ..policy.drift import StatusError, compare, expected, from_status, latest_deployed
     from ..providers.status_url import fetch_status, redact
+    from .deployments import read_records
     from .github_store import BranchStore
 
     store = BranchStore(gh, manifest_path, ref, code="MP825")
@@ -50,22 +47,8 @@ def drift(
     m = doc.manifest
     require_model_env(m, model, env, doc.where)
     want = expected(m, model=model, env=env)
-    records: list[DeploymentRecord] = []
-    for e in [x.name for x in m.environments if env is None or x.name == env]:
-        needed = {k for k in want if k[1] == e}
-        found: set[tuple[str, str]] = set()
-        for i, d in enumerate(gh.deployments(e)):
-            if i >= SCAN_LIMIT or (needed and needed <= found):
-                break
-            if not is_ours(d.payload) or (model is not None and d.payload["model"] != model):
-                continue
-            key = (str(d.payload["model"]), e)
-            if key in found:
-                continue  # a newer one already decided this model/env
-            states = tuple(gh.deployment_states(d.id))
-            records.append(DeploymentRecord(d.id, d.sha, e, d.payload, d.created_at, states))
-            if counts_as_deployed(states):
-                found.add(key)
+    envs = [x.name for x in m.environments if env is None or x.name == env]
+    records = read_records(gh, envs, want, model)
     mismatches = compare(want, latest_deployed(records), "deployment")
     for url in status_urls:
         try:

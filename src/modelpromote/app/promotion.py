@@ -6,16 +6,19 @@ policy, describe the decision as typed changes, and hand them to :func:`~modelpr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import CheckFailed, Finding, InputError
 from ..manifest import changes as ch
 from ..naming import check_name, require_model_env
 from ..policy.plan import Plan, PromotionRequest
-from .store import Document, ManifestStore, WriteResult, commit_changes, located, unchanged
+from .store import Document, LocalStore, ManifestStore, WriteResult, commit_changes, located, unchanged
+
+if TYPE_CHECKING:
+    from ..policy.prompt_diff import PromptDiff
 
 
 class Refused(CheckFailed):
@@ -43,6 +46,28 @@ def plan(doc: Document, req: PromotionRequest, now: datetime) -> Plan:
     from ..policy.plan import plan_promotion
 
     return plan_promotion(doc.manifest, req, now)
+
+
+def prompt_change(doc: Document, p: Plan, read: Callable[[str], str | None]) -> PromptDiff | None:
+    """The prompt diff between what is live and the candidate (None: neither names a prompt, or no
+    such model); ``read`` gives a catalogued file's text (relative to the manifest's directory)."""
+    from ..policy.prompt_diff import prompt_diff
+
+    if doc.manifest.model(p.request.model) is None:
+        return None
+    return prompt_diff(doc.manifest, p.request.model, p.current, p.request.version, read)
+
+
+def plan_local(store: LocalStore, req: PromotionRequest, now: datetime) -> tuple[Plan, PromptDiff | None]:
+    """``plan`` on a local manifest: the plan, and the prompt diff with texts from beside the manifest."""
+    import os
+
+    from ..manifest.prompts import read_prompt_text
+
+    doc = store.read()
+    p = plan(doc, req, now)
+    root = os.path.dirname(os.path.abspath(store.path))
+    return p, prompt_change(doc, p, lambda f: read_prompt_text(root, f))
 
 
 def promote(
@@ -117,6 +142,41 @@ def release(store: ManifestStore, r: ReleaseRequest, *, now: datetime, dry_run: 
                                   provider_model=r.provider_model)
         new = str(entry["version"])
         return commit_changes(store, doc, [ch.AddVersion(entry)], dry_run=dry_run, summary=f"released {new}", extra={"version": new})
+
+
+def release_prompt(
+    store: LocalStore, model: str, source: str, *, changelog: str | None, pair: str | None = None, dry_run: bool = False
+) -> WriteResult:
+    """Add ``source``'s text as the next prompt version of ``model``: the file under the manifest's
+    ``prompts/<model>/``, and its catalogue entry; both or neither (see providers/prompt_files)."""
+    import os
+
+    from ..policy.prompt_release import plan_prompt_release
+    from ..providers import prompt_files
+
+    check_name("model", model)
+    text = prompt_files.read_source(source)
+    with store.session():
+        doc = store.read()
+        rel = located(doc.where, lambda: plan_prompt_release(doc.manifest, model, text, source_name=source, changelog=changelog, pair=pair))
+        extra = {"version": rel.pointer, "prompt": rel.to_json()}
+        if rel.existing:
+            return unchanged(doc, f"{model} prompt-v{rel.version} ({rel.file}) already has these bytes; nothing to do", extra)
+        root = os.path.dirname(os.path.abspath(store.path))
+        dest = os.path.join(root, *rel.file.split("/"))
+        prompt_files.check_inside(root, dest)
+        have = prompt_files.existing_bytes(dest)
+        if have is not None and have != text.encode("utf-8"):
+            raise InputError(Finding("MP425", f"{dest} exists with other bytes and is not catalogued", dest,
+                                     hint="remove it (or catalogue it by hand), then release again"))
+        pointer = f"; promote it as {rel.pointer}" if rel.pointer else ""
+        summary = f"released {model} prompt-v{rel.version} ({rel.file}, sha256 {rel.sha256[:12]}…){pointer}"
+        created = [] if dry_run or have is not None else prompt_files.place(dest, text)
+        try:
+            return commit_changes(store, doc, [ch.AddPrompt(model, rel.entry())], dry_run=dry_run, summary=summary, extra=extra)
+        except BaseException:
+            prompt_files.undo(created)
+            raise
 
 
 def rollback(

@@ -8,6 +8,7 @@ model's owners and labels.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from ..naming import check_version_ref, promotion_branch
 from ..policy.plan import Plan, PromotionRequest
 from .github_store import BranchStore
 from .ports import GitHubPort
-from .promotion import Refused
+from .promotion import Refused, prompt_change
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def open_promotion(
     check_version_ref(req.version)
     store = BranchStore(gh, manifest_path, base)
     doc = store.read()
+    sha = doc.commit or store.ref or ""  # the prompts are read where the plan was judged: the base's commit
     manifest = doc.manifest
     plan = plan_promotion(manifest, req, now)
     if not plan.allowed:
@@ -132,6 +134,7 @@ def open_promotion(
     message = f"Promote {req.model} in {req.env}: {plan.current or 'nothing'} -> {req.version}\n\n{req.reason or ''}".rstrip() + "\n"
     title = f"Promote {req.model} to {req.version} in {req.env}" + (" (MAJOR)" if plan.major else "")
     evals = eval_section(eval_report, manifest, req.model, req.env)
+    prompt = prompt_change(doc, plan, lambda f: gh.read_file(posixpath.normpath(posixpath.join(posixpath.dirname(manifest_path), f)), sha))
     base_branch = store.ref or gh.default_branch()
     # The log entry names its pull request (the audit trail: who approved it).  A new PR's number
     # exists only once it is open, so the first run opens it, then rewrites the branch's one
@@ -145,7 +148,7 @@ def open_promotion(
         new_text = ch.apply(doc.text, manifest_path, [change])
         store.write(doc, new_text, message)
         rebuilt = rebuilt or store.rebuilt
-        body = promotion_body(plan, manifest, unified_diff(doc.text, new_text, manifest_path), evals)
+        body = promotion_body(plan, manifest, unified_diff(doc.text, new_text, manifest_path), evals, prompt)
         info, _ = gh.open_or_update_pr(branch, base_branch, title, body)
         if info.number == number:
             break

@@ -24,6 +24,14 @@ from .common import connect, echo_json, github_options, handle_errors, json_opti
     show_envvar=True,
     help="The login health opens its pull requests as (e.g. my-app[bot]); others' rollback/canary PRs need approvals.",
 )
+@click.option(
+    "--eval-results",
+    metavar="PATTERN",
+    envvar="MODELPROMOTE_EVAL_RESULTS",
+    show_envvar=True,
+    help="Promotion PRs: also run the eval gate on this file at the head, e.g. 'evals/{model}/{version}.json' "
+    "({model}, {env}, {version} are filled in); a missing file fails (MP512).",
+)
 @github_options
 @json_option
 @handle_errors
@@ -32,23 +40,33 @@ def gate(
     context: str,
     now_text: str | None,
     bot: str | None,
+    eval_results: str | None,
     repo: str | None,
     token: str | None,
     api_url: str | None,
     manifest_path: str,
     as_json: bool,
 ) -> None:
-    """The approval gate of a promotion pull request, reported as a commit status on its head.
+    """The approval gate of a pull request, reported as a commit status on its head.
 
-    Passes only with at least `approvals` (the environment's) distinct APPROVED reviews on the
+    Trust comes from the base branch: the gate judges the pull request against the base
+    branch's current tip (a branch not on it fails, MP721), with the owners and policies the
+    base names; run it from the base (pull_request_target), see docs/github.md.  A pull
+    request that changes nothing in the manifest's folder passes at once.  Any change to the
+    manifest other than a promotion or a health change is classified part by part (settings,
+    holds, owners, catalogue, policies...) and each part needs its own approvals.
+
+    A promotion pull request (promote/<model>/<env>/<version>) passes only with at
+    least `approvals` (the environment's) distinct APPROVED reviews on the
     current head commit, not from the author or a bot, each reviewer's latest review deciding
     (CHANGES_REQUESTED blocks; DISMISSED and COMMENTED do not count), from the model's owners
-    when it has any (teams resolved to members).  A MAJOR change needs one more approval and
+    when it has any (teams resolved to members), with write access to the repository.  A MAJOR change needs one more approval and
     the breaking-change label.  It also re-validates the manifest at the head, re-runs the plan,
     and checks that the pull request changes only what its plan says.
 
-    Run it on pull_request_review and pull_request (synchronize) events; make the status
-    context a required check.  Exit 0 when it passes, 1 when it does not.
+    Run it on pull_request_target and, through workflow_run, on reviews; make the status
+    context a required check pinned to the App that posts it.  Exit 0 when it passes, 1
+    when it does not.
 
     Pull requests from health branches (rollback/<model>/<env>/<version>,
     canary/<model>/<env>/<version>-to-<weight>) pass without approvals only when the manifest
@@ -66,7 +84,7 @@ def gate(
     from ..app.gate import bot_login, run_gate
 
     gh = connect(repo, token, api_url)
-    g = run_gate(gh, number, manifest_path, parse_time(now_text), bot=bot_login(bot), context=context)
+    g = run_gate(gh, number, manifest_path, parse_time(now_text), bot=bot_login(bot), context=context, eval_results=eval_results or None)
     result = g.result
     outputs({"passed": str(result.passed).lower(), "approvals": str(len(result.approvers))})
     if as_json:

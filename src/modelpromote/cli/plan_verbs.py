@@ -68,16 +68,15 @@ def plan(model: str, version: str, env: str, reason: str | None, force: bool, br
     """
     from ..app import promotion
     from ..app.store import LocalStore
-    from ..report.plan import render_plan
+    from ..report.plan import render_plan, render_prompt_diff
 
     req = promotion.request(model, version, env, force=force, reason=reason, breaking=breaking)
-    doc = LocalStore(manifest_path, for_write=False).read()
-    p = promotion.plan(doc, req, parse_time(now_text))
+    p, prompt = promotion.plan_local(LocalStore(manifest_path, for_write=False), req, parse_time(now_text))
     code = 0 if p.allowed else (2 if p.bad_input else EXIT_FINDINGS)
     if as_json:
-        echo_json({"ok": p.allowed, "exit_code": code, "plan": p.to_json()})
+        echo_json({"ok": p.allowed, "exit_code": code, "plan": p.to_json(), "prompt": None if prompt is None else prompt.to_json()})
     else:
-        click.echo(render_plan(p))
+        click.echo(render_plan(p) + ("" if prompt is None else "\n" + render_prompt_diff(prompt)))
     if not p.allowed:
         annotate(p.findings(manifest_path))
     sys.exit(code)

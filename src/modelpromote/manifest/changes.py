@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import Finding
 from .source import Source, parse
-from .yaml_splice import NULL, Edit, EditError, flow_mapping, insert_item, newline, remove_key, set_value, splice, yaml_scalar
+from .yaml_splice import NULL, Edit, EditError, content_end, flow_mapping, insert_item, newline, remove_key, set_value, splice, yaml_scalar
 
 # -- the changes ----------------------------------------------------------------------------------
 
@@ -98,6 +98,14 @@ class AddVersion:
 
 
 @dataclass(frozen=True)
+class AddPrompt:
+    """A prompt catalogue entry for ``model``; it goes among the model's prompts, in the list's own order."""
+
+    model: str
+    entry: Mapping[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
 class CanaryStep:
     """Move a running canary to ``weight`` (step index ``step``), keeping its baseline and start."""
 
@@ -119,7 +127,7 @@ class CompleteCanary:
     reason: str | None = None
 
 
-Change = Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | CanaryStep | CompleteCanary
+Change = Promote | Rollback | RecordFailure | SetHold | ClearHold | SetStatus | AddVersion | AddPrompt | CanaryStep | CompleteCanary
 
 
 def edits(src: Source, changes: Sequence[Change]) -> list[Edit]:
@@ -164,6 +172,8 @@ def edits_for(src: Source, c: Change) -> list[Edit]:
         return status_edits(src, c.version, c.status)
     if isinstance(c, AddVersion):
         return add_version_edits(src, c.entry, catalogue_index(src, c.version))
+    if isinstance(c, AddPrompt):
+        return add_prompt_edits(src, c.model, c.entry)
     if isinstance(c, CanaryStep):
         state = _canary_state(src, c.model, c.env)
         return canary_edits(src, c.model, c.env, baseline=state["baseline"], weight=c.weight, step=c.step,
@@ -326,6 +336,51 @@ def add_version_edits(src: Source, entry: Mapping[str, Any], index: int) -> list
         nl = newline(src.text)
         return [Edit(len(src.text), len(src.text), f"version_history:{nl}  - {flow_mapping(entry)}{nl}", "version_history")]
     return insert_item(src, ("version_history",), entry, index)
+
+
+def add_prompt_edits(src: Source, model: str, entry: Mapping[str, Any]) -> list[Edit]:
+    """Add ``entry`` to ``prompts.<model>``: creating the section (at the end of the file) or the
+    model's list (after the last model's) in block style, else among the model's entries: first
+    in a newest-first list (the example's order, and the default), last in an oldest-first one."""
+    nl = newline(src.text)
+    prompts = src.data.get("prompts")
+    if prompts is None:
+        sep = "" if src.text.endswith(("\n", "\r")) or not src.text else nl
+        if "prompts" in src.data:  # `prompts:` with nothing (null) under it
+            return set_value(src, ("prompts",), flow_mapping({model: [entry]}))
+        return [Edit(len(src.text), len(src.text), f"{sep}prompts:{nl}  {model}:{nl}{_block_item(entry, 4, nl)}", "prompts")]
+    if not isinstance(prompts, dict):
+        raise EditError(src.finding("MP413", "prompts is not a mapping of model -> list", ("prompts",)))
+    entries = prompts.get(model)
+    if entries is None:
+        first = next(iter(prompts), None)
+        if model in prompts or first is None or ("prompts", first) not in src.key_marks or _flow(src, ("prompts",)):
+            return set_value(src, ("prompts", model), f"[{flow_mapping(entry)}]")
+        col = src.key_marks[("prompts", first)][0].column
+        at = content_end(src, ("prompts",))
+        at = len(src.text) if src.text.find("\n", at) < 0 else src.text.find("\n", at) + 1
+        lead = nl if at == len(src.text) and not src.text.endswith(("\n", "\r")) else ""
+        return [Edit(at, at, f"{lead}{' ' * col}{model}:{nl}{_block_item(entry, col + 2, nl)}", "prompts")]
+    if not isinstance(entries, list):
+        raise EditError(src.finding("MP413", f"prompts.{model} is not a list", ("prompts", model)))
+    numbers = [e.get("version") if isinstance(e, dict) else None for e in entries]
+    ints = [n for n in numbers if isinstance(n, int)]
+    # Like catalogue_position: newest first (the example's order) unless the list says otherwise.
+    newest_first = sum(a > b for a, b in itertools.pairwise(ints)) >= sum(a < b for a, b in itertools.pairwise(ints))
+    index = 0 if newest_first else len(entries)
+    return insert_item(src, ("prompts", model), entry, index)
+
+
+def _block_item(entry: Mapping[str, Any], dash_col: int, nl: str) -> str:
+    """``- key: value`` lines of a block list item (values inline), like the example's prompt entries."""
+    lines = [flow_mapping({k: v})[1:-1] for k, v in entry.items() if v is not None]
+    pad = " " * dash_col
+    return "".join(f"{pad}- {line}{nl}" if i == 0 else f"{pad}  {line}{nl}" for i, line in enumerate(lines))
+
+
+def _flow(src: Source, path: tuple[str, ...]) -> bool:
+    mark = src.marks.get(path)
+    return mark is not None and src.text[mark[0].index] in "{["
 
 
 def catalogue_index(src: Source, version: str) -> int:

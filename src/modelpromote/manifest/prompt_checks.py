@@ -10,8 +10,11 @@ names, as manifests written before catalogues did.  Once the section exists, eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from hashlib import sha256
+from typing import Literal
 
 from ..errors import Finding
 from ..runtime.prompt import placeholders
@@ -188,3 +191,129 @@ def check_prompt_texts(m: Manifest, src: Source, texts: PromptTexts) -> list[Fin
 
 def _next(entries: list[PromptEntry]) -> int:
     return max((e.version for e in entries), default=0) + 1
+
+
+# -- pull requests that touch prompt files (for the gate) ------------------------------------------
+
+PromptVerdict = Literal["new", "draft", "unchanged", "breaks-digest", "missing", "removed", "uncatalogued", "unread"]
+
+
+@dataclass(frozen=True)
+class PromptFileChange:
+    """One changed path of a pull request that is (or sits where) a prompt file (is).
+
+    ``verdict``:
+      ``new``           catalogued only by the head manifest, bytes match its sha256 (or it records none)
+      ``draft``         a draft prompt: it may change
+      ``unchanged``     a released prompt whose bytes still match (a mode change, say)
+      ``breaks-digest`` a released prompt's bytes no longer match the digest the base (or head)
+                        manifest records: a reviewed prompt changed afterwards (``finding``: MP218)
+      ``missing``       deleted, but the head manifest still catalogues it (``finding``: MP216)
+      ``removed``       deleted together with its catalogue entry
+      ``uncatalogued``  under the manifest's ``prompts/`` directory but no entry names it
+      ``unread``        a catalogued prompt whose head bytes were not passed in ``head_bytes``
+    """
+
+    path: str  # repository-relative, as the pull request lists it
+    model: str | None
+    version: int | None
+    verdict: PromptVerdict
+    finding: Finding | None = None
+
+    @property
+    def breaking(self) -> bool:
+        return self.finding is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "model": self.model, "prompt": self.version, "verdict": self.verdict,
+                "finding": None if self.finding is None else self.finding.to_json()}
+
+
+def prompt_paths(m: Manifest | None, manifest_path: str) -> dict[str, tuple[str, PromptEntry]]:
+    """Repository-relative path -> (model, entry) of every catalogued prompt file of ``m``.
+
+    ``manifest_path`` is the manifest's path in the repository (``models/manifest.yaml``); entry
+    files are relative to its directory.  Refused paths (MP217) are left out: they name nothing.
+    """
+    out: dict[str, tuple[str, PromptEntry]] = {}
+    if m is None:
+        return out
+    root = posixpath.dirname(_norm(manifest_path))
+    for name, entries in (m.prompts or {}).items():
+        for p in entries:
+            if path_problem(p.file) is None:
+                out.setdefault(posixpath.normpath(posixpath.join(root, p.file)), (name, p))
+    return out
+
+
+def prompt_paths_to_read(changed: Iterable[str], manifest_path: str, base: Manifest | None, head: Manifest | None) -> list[str]:
+    """The changed paths whose head bytes :func:`classify_prompt_changes` needs (catalogued prompts)."""
+    known = prompt_paths(base, manifest_path).keys() | prompt_paths(head, manifest_path).keys()
+    return [p for p in dict.fromkeys(_norm(x) for x in changed) if p in known]
+
+
+def classify_prompt_changes(
+    changed: Iterable[str],
+    manifest_path: str,
+    base: Manifest | None,
+    head: Manifest | None,
+    head_bytes: Mapping[str, bytes | None],
+) -> list[PromptFileChange]:
+    """Which changed paths of a pull request are prompt files, whose, and whether they break a digest.
+
+    ``changed``: the pull request's changed paths (repository-relative); ``base``/``head``: the
+    manifest on the base branch and in the pull request (None where it does not load);
+    ``head_bytes``: path -> the file's bytes at the head (None: deleted) for at least
+    :func:`prompt_paths_to_read`.  The base's record wins for a released prompt: a pull request
+    that changes a released prompt's text *and* its sha256 still changes what reviewers approved.
+    Paths that are not prompt files are left out.
+    """
+    old, new = prompt_paths(base, manifest_path), prompt_paths(head, manifest_path)
+    prompts_dir = posixpath.join(posixpath.dirname(_norm(manifest_path)), "prompts") + "/"
+    out: list[PromptFileChange] = []
+    for path in dict.fromkeys(_norm(x) for x in changed):
+        before, after = old.get(path), new.get(path)
+        owner = after or before
+        if owner is None:
+            if path.startswith(prompts_dir):
+                rest = path[len(prompts_dir) :]
+                out.append(PromptFileChange(path, rest.split("/", 1)[0] if "/" in rest else None, None, "uncatalogued"))
+            continue
+        model, entry = owner
+        if path not in head_bytes:
+            out.append(PromptFileChange(path, model, entry.version, "unread"))
+            continue
+        raw = head_bytes[path]
+        if raw is None:
+            if after is not None:
+                f = Finding("MP216", f"{model} prompt-v{entry.version}: {path} is deleted but the manifest still catalogues it", path)
+                out.append(PromptFileChange(path, model, entry.version, "missing", f))
+            else:
+                out.append(PromptFileChange(path, model, entry.version, "removed"))
+            continue
+        actual = sha256(raw).hexdigest()
+        pinned = next((e for e in (before, after) if e is not None and e[1].status == "released" and e[1].sha256), None)
+        if pinned is not None:
+            rec = pinned[1]
+            if rec.sha256 == actual:
+                out.append(PromptFileChange(path, model, entry.version, "unchanged" if before is not None else "new"))
+                continue
+            which = "the base branch's manifest" if pinned is before else "the manifest"
+            f = Finding(
+                "MP218",
+                f"{model} prompt-v{rec.version}: {path} changed after release (sha256 {actual[:12]}…, "
+                f"{which} records {str(rec.sha256)[:12]}…)",
+                path,
+                hint=f"restore {path} from the base branch; put the new text in a new version: "
+                f"modelpromote release {model} --prompt NEW_FILE",
+            )
+            out.append(PromptFileChange(path, model, rec.version, "breaks-digest", f))
+        elif entry.status == "draft":
+            out.append(PromptFileChange(path, model, entry.version, "draft"))
+        else:
+            out.append(PromptFileChange(path, model, entry.version, "new"))
+    return out
+
+
+def _norm(path: str) -> str:
+    return posixpath.normpath(path)

@@ -38,6 +38,14 @@ def read_prompts(m: Manifest, src: Source, root: str) -> tuple[dict[tuple[str, i
     return texts, findings
 
 
+def read_prompt_text(root: str, file: str) -> str | None:
+    """The text of catalogued prompt ``file`` under ``root``, or None when it cannot be used (the
+    same rules as :func:`read_prompts`; ``validate`` says why)."""
+    if path_problem(file) is not None:
+        return None
+    return _read(os.path.realpath(root), file)[0]
+
+
 def _read(real_root: str, file: str) -> tuple[str | None, tuple[str, str] | None]:
     real = os.path.realpath(os.path.join(real_root, *file.split("/")))
     if os.path.commonpath([real_root, real]) != real_root:

@@ -6,7 +6,11 @@ says everything that is missing at once.  The rules follow how GitHub itself cou
 * each reviewer's *latest* decisive review decides: APPROVED, CHANGES_REQUESTED or DISMISSED;
   a later COMMENTED review changes nothing (GitHub keeps the earlier state);
 * an approval counts only on the current head commit (a push makes it stale), only from a person
-  other than the author, never from a bot, and, when the model has owners, only from an owner;
+  other than the author, never from a bot, only from someone with write access to the repository
+  (when the caller knows who has it), and, when the model has owners, only from an owner; logins
+  compare case-insensitively, as GitHub's do;
+* a pull request may need several approvals at once (:class:`Need`: one per kind of change it
+  makes, e.g. the settings of two models with different owners): each is checked on its own;
 * any reviewer whose latest decisive review is CHANGES_REQUESTED blocks, whatever the commit;
 * a MAJOR change needs one approval more and the ``breaking-change`` label.
 
@@ -45,6 +49,15 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Need:
+    """Approvals one part of a change needs: ``required`` distinct approvals from ``owners`` (None: any writer)."""
+
+    what: str
+    required: int
+    owners: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class GateInput:
     reviews: Sequence[Review]  # in the order GitHub lists them (oldest first)
     head_sha: str
@@ -54,6 +67,8 @@ class GateInput:
     is_major: bool = False
     labels: frozenset[str] = frozenset()
     extra: Sequence[Check] = field(default_factory=tuple)
+    writers: frozenset[str] | None = None  # logins (any case) with write access; None: not checked here
+    needs: Sequence[Need] = ()  # when given, replaces required/owners: each need is checked on its own
 
 
 @dataclass(frozen=True)
@@ -95,21 +110,29 @@ def latest_decisive(reviews: Sequence[Review]) -> dict[str, Review]:
     return latest
 
 
-def evaluate(inp: GateInput) -> GateResult:
-    needed = inp.required + (1 if inp.is_major else 0)
-    latest = latest_decisive(inp.reviews)
+def _fold(logins: frozenset[str] | None) -> frozenset[str] | None:
+    return None if logins is None else frozenset(x.lower() for x in logins)
+
+
+def _approvals(inp: GateInput, latest: dict[str, Review], need: Need, major: bool) -> tuple[Check, list[str]]:
+    """One approvals check: who counts for ``need`` and whether they are enough."""
+    needed = need.required + (1 if major else 0)
+    owners, writers, author = _fold(need.owners), _fold(inp.writers), inp.author.lower()
     approvers: list[str] = []
     ignored: list[str] = []
     for login, r in latest.items():
         if r.state != "APPROVED":
             continue
+        key = login.lower()
         why = (
             "the author"
-            if login == inp.author
+            if key == author
             else "a bot"
             if r.is_bot
+            else "no write access"
+            if writers is not None and key not in writers
             else "not an owner"
-            if inp.owners is not None and login not in inp.owners
+            if owners is not None and key not in owners
             else "on an older commit"
             if r.commit_id != inp.head_sha
             else None
@@ -120,22 +143,30 @@ def evaluate(inp: GateInput) -> GateResult:
             ignored.append(f"{login} ({why})")
     approvers.sort()
     tail = f"; not counted: {', '.join(ignored)}" if ignored else ""
-    checks: list[Check] = []
+    name = "approvals" if not inp.needs else f"approvals: {need.what}"
     if len(approvers) >= needed:
-        checks.append(
-            Check("approvals", True, f"{len(approvers)} of {needed} approvals{': ' + ', '.join(approvers) if approvers else ''}{tail}")
-        )
-    else:
-        who = " from owners" if inp.owners is not None else ""
-        checks.append(
-            Check(
-                "approvals",
-                False,
-                f"{len(approvers)} of {needed} approvals{who} on the head commit {inp.head_sha[:7]}{tail}",
-                "MP710",
-            )
-        )
-    blockers = sorted(login for login, r in latest.items() if r.state == "CHANGES_REQUESTED" and login != inp.author)
+        return Check(
+            name, True, f"{len(approvers)} of {needed} approvals{': ' + ', '.join(approvers) if approvers else ''}{tail}"
+        ), approvers
+    who = " from owners" if owners is not None else ""
+    what = f" for {need.what}" if inp.needs else ""
+    return Check(
+        name, False, f"{len(approvers)} of {needed} approvals{who}{what} on the head commit {inp.head_sha[:7]}{tail}", "MP710"
+    ), approvers
+
+
+def evaluate(inp: GateInput) -> GateResult:
+    latest = latest_decisive(inp.reviews)
+    needs = list(inp.needs) or [Need("the change", inp.required, inp.owners)]
+    checks: list[Check] = []
+    counted: set[str] = set()
+    for need in needs:
+        check, who = _approvals(inp, latest, need, inp.is_major)
+        checks.append(check)
+        counted.update(who)
+    needed = max(n.required for n in needs) + (1 if inp.is_major else 0)
+    approvers = sorted(counted)
+    blockers = sorted(login for login, r in latest.items() if r.state == "CHANGES_REQUESTED" and login.lower() != inp.author.lower())
     if blockers:
         checks.append(Check("changes-requested", False, f"changes requested by {', '.join(blockers)}", "MP711"))
     else:

@@ -1,31 +1,25 @@
-"""What a merge deploys: the pointer changes between two manifests, as deployment requests.
+"""What to deploy: the difference between what the manifest wants and what is deployed.
 
-Pure: ``deployment_requests(before, after) -> list[DeployRequest]``.  A pointer that changed (or
-appeared) is one deployment of that model to that environment; so is a canary that moved to its
-next step or completed (same pointer, new weight), and a rollback is always a full rollout.  Where the environment has a canary
-policy and the change replaces a live version, the deployment starts as a canary: at the weight
-the promote step wrote into ``model.canary[env]``, or else at the policy's first step.
+Pure: ``reconcile(want, deployed) -> list[DeployRequest]``, both sides as
+:class:`~modelpromote.policy.drift.Live` rows (the same ones ``drift`` compares, so deploying what
+the manifest says is never drift).  A pointer with a canary state deploys as a canary at its
+weight over the baseline; one with an A/B experiment as strategy ``ab`` at the treatment's weight
+with the control's version; anything else in full.  A hand-edited pointer without a canary state
+is deployed in full, as the manifest says (``promote`` writes the canary state where the
+environment has a canary policy).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..manifest.schema import Manifest
 from ..versions import VersionError, change_kind, parse_version
+from .drift import PAYLOAD_KIND, Live, expected, shape
 
-Strategy = Literal["canary", "full"]
-# Marks our deployments' payloads, so a re-run can recognise what it created before.
-PAYLOAD_KIND = "modelpromote/v1"
-
-
-@dataclass(frozen=True)
-class PointerChange:
-    model: str
-    env: str
-    before: str | None
-    after: str
+Strategy = Literal["canary", "ab", "full"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +29,12 @@ class DeployRequest:
     version: str
     previous: str | None
     strategy: Strategy
-    weight: int  # percent of traffic on the new version at the start
+    weight: int  # percent of traffic on the new version at the start (ab: the treatment's share)
     major: bool = False
+    control: str | None = None  # strategy "ab": the control arm's version
 
     def payload(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": PAYLOAD_KIND,
             "model": self.model,
             "version": self.version,
@@ -49,27 +44,19 @@ class DeployRequest:
             "canary_weight": self.weight if self.strategy == "canary" else None,
             "weight": self.weight,
         }
+        if self.strategy == "ab":
+            out["control_version"] = self.control
+        return out
 
     def description(self) -> str:
-        start = f"canary at {self.weight}%" if self.strategy == "canary" else "full rollout"
-        return f"{self.model} {self.previous or '(none)'} -> {self.version} ({start})"[:140]
+        start = {"canary": f"canary at {self.weight}%", "full": "full rollout", "ab": f"A/B {self.weight}% vs control {self.control}"}
+        text = f"{self.model} {self.previous or '(none)'} -> {self.version} ({start[self.strategy]})"
+        if len(text) > 140:  # GitHub's limit: keep what serves now over where it came from
+            text = f"{self.model} {self.version} ({start[self.strategy]})"
+        return text[:140]
 
     def to_json(self) -> dict[str, Any]:
         return {**self.payload(), "major": self.major}
-
-
-def pointer_changes(before: Manifest | None, after: Manifest) -> list[PointerChange]:
-    """Pointers in ``after`` that differ from ``before``, in manifest order (model, then env)."""
-    old: dict[tuple[str, str], str] = {}
-    if before is not None:
-        old = {(m.name, env): v for m in before.models for env, v in m.environments.items()}
-    out = []
-    for m in after.models:
-        for env, version in m.environments.items():
-            prev = old.get((m.name, env))
-            if prev != version:
-                out.append(PointerChange(m.name, env, prev, version))
-    return out
 
 
 def _is_major(before: str | None, after: str) -> bool:
@@ -81,51 +68,42 @@ def _is_major(before: str | None, after: str) -> bool:
         return False
 
 
-def _rolled_back(m: Manifest, model: str, env: str, version: str) -> bool:
-    """The latest log entry for model/env is a rollback to ``version``: it goes back in full, at once."""
-    last = next((p for p in reversed(m.promotions) if p.model == model and p.env == env), None)
-    return last is not None and last.kind == "rollback" and last.to == version
+def reconcile(want: Mapping[tuple[str, str], Live], deployed: Mapping[tuple[str, str], Live]) -> list[DeployRequest]:
+    """What to deploy so that what is deployed becomes what the manifest wants.
 
-
-def canary_steps(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
-    """Same pointer, but its canary moved (``health`` advanced it) or finished at 100 %.
-
-    Without these, a deployment would keep saying "canary at 5 %" while the manifest says 25 %,
-    and ``drift`` would rightly report it.
+    ``want`` is :func:`modelpromote.policy.drift.expected` of the manifest on the default branch's
+    tip; ``deployed`` the newest of our deployments per model/env that was delivered
+    (:func:`~modelpromote.policy.drift.latest_deployed`).  Working from the last delivered state,
+    not from one push's before..after, is what makes ``deploy`` safe under GitHub's concurrency
+    rules: a run cancelled while pending loses nothing (the next run deploys its change too), and
+    re-running an old run deploys nothing (everything already matches).
     """
-    if before is None:
-        return []
     out = []
-    for m in after.models:
-        old = before.model(m.name)
-        if old is None:
+    for key, w in want.items():
+        d = deployed.get(key)
+        if d is not None and d.version == w.version and shape(d) == shape(w):
             continue
-        for env, version in m.environments.items():
-            if old.environments.get(env) != version:
-                continue  # a pointer change: deployment_requests covers it
-            was, now = old.canary.get(env), m.canary.get(env)
-            if was is None or (now is not None and now.weight == was.weight):
-                continue
-            if now is not None:
-                out.append(DeployRequest(m.name, env, version, now.baseline, "canary", now.weight))
-            else:
-                out.append(DeployRequest(m.name, env, version, was.baseline, "full", 100))
+        if d is None:
+            previous = w.baseline if w.strategy == "canary" else None
+        elif d.strategy != "full" and d.version == w.version:
+            previous = d.baseline  # a canary completing (or an A/B ending): the rest of traffic ran the baseline
+        else:
+            previous = d.version
+        out.append(
+            DeployRequest(
+                w.model,
+                w.env,
+                w.version,
+                previous,
+                w.strategy,
+                w.weight if w.strategy != "full" else 100,
+                _is_major(previous, w.version),
+                w.baseline if w.strategy == "ab" else None,
+            )
+        )
     return out
 
 
 def deployment_requests(before: Manifest | None, after: Manifest) -> list[DeployRequest]:
-    out = []
-    for ch in pointer_changes(before, after):
-        model = after.model(ch.model)
-        env = after.env(ch.env)
-        state = model.canary.get(ch.env) if model is not None else None
-        strategy: Strategy = "full"
-        weight = 100
-        if state is not None and ch.before is not None:
-            strategy, weight = "canary", state.weight
-        elif _rolled_back(after, ch.model, ch.env, ch.after):
-            pass  # a rollback restores a verified version to all traffic, never as a canary
-        elif env is not None and env.canary is not None and ch.before is not None and env.canary.steps[0] < 100:
-            strategy, weight = "canary", env.canary.steps[0]
-        out.append(DeployRequest(ch.model, ch.env, ch.after, ch.before, strategy, weight, _is_major(ch.before, ch.after)))
-    return out + canary_steps(before, after)
+    """What deploy does when ``before`` is what was deployed: :func:`reconcile` of the two manifests."""
+    return reconcile(expected(after), expected(before) if before is not None else {})

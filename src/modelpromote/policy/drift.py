@@ -11,7 +11,9 @@
   ``modelpromote export``: ``env`` and ``models.<name>.version`` / ``.split``), which says what
   really serves traffic.
 
-A canary in progress is not drift when the deployment says canary at the manifest's weight.
+A canary in progress is not drift when the deployment says canary at the manifest's weight; an
+A/B experiment is not drift when the deployment (strategy ``ab``) or the application's split
+(kind ``experiment``) has the manifest's treatment, weight and control.
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ from typing import Any, Literal
 
 from ..manifest.query import cells
 from ..manifest.schema import Manifest
-from .deploy import PAYLOAD_KIND
 
-Strategy = Literal["canary", "full"]
+# Marks our deployments' payloads, so a re-run can recognise what it created before.
+PAYLOAD_KIND = "modelpromote/v1"
+
+Strategy = Literal["canary", "ab", "full"]
 STARTED = frozenset({"success", "in_progress"})
 ENDED_BADLY = frozenset({"failure", "error"})
 
 
 @dataclass(frozen=True)
 class Live:
-    """One model in one environment: which version, and whether as a canary at ``weight`` %."""
+    """One model in one environment: which version, and whether as a canary (or the treatment of an
+    A/B experiment) at ``weight`` % over ``baseline`` (the control)."""
 
     model: str
     env: str
@@ -47,6 +52,8 @@ class Live:
         if self.strategy == "canary":
             over = f" over {self.baseline}" if self.baseline else ""
             return f"{self.version} (canary {self.weight}%{over})"
+        if self.strategy == "ab":
+            return f"{self.version} (A/B {self.weight}% vs control {self.baseline or '?'})"
         return self.version
 
 
@@ -55,7 +62,7 @@ class Mismatch:
     model: str
     env: str
     source: Literal["deployment", "status"]
-    kind: Literal["version", "canary", "missing", "unexpected"]
+    kind: Literal["version", "canary", "experiment", "missing", "unexpected"]
     manifest: str | None  # what the manifest says (None: nothing live there)
     deployed: str | None  # what is deployed (None: nothing)
     since: datetime | None
@@ -89,8 +96,11 @@ def expected(m: Manifest, *, model: str | None = None, env: str | None = None) -
         if version is None:
             continue
         c = mod.canary.get(e.name)
+        x = mod.experiments.get(e.name)
         if c is not None:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version, "canary", c.weight, c.baseline)
+        elif x is not None:
+            out[(mod.name, e.name)] = Live(mod.name, e.name, version, "ab", x.weight, x.control)
         else:
             out[(mod.name, e.name)] = Live(mod.name, e.name, version)
     return out
@@ -113,13 +123,14 @@ def counts_as_deployed(states: Iterable[str]) -> bool:
 
 def from_deployment(r: DeploymentRecord) -> Live:
     p = r.payload
-    canary = p.get("strategy") == "canary"
-    raw = p.get("canary_weight") if canary else 100
+    strategy: Strategy = "canary" if p.get("strategy") == "canary" else "ab" if p.get("strategy") == "ab" else "full"
+    raw = p.get("canary_weight") if strategy == "canary" else p.get("weight") if strategy == "ab" else 100
     if not isinstance(raw, int) or isinstance(raw, bool):
         raw = p.get("weight")
     weight = raw if isinstance(raw, int) and not isinstance(raw, bool) else 100
-    baseline = p.get("previous_version") if canary and isinstance(p.get("previous_version"), str) else None
-    return Live(str(p["model"]), r.env, str(p["version"]), "canary" if canary else "full", weight, baseline, r.created_at, str(r.id))
+    base_key = {"canary": "previous_version", "ab": "control_version"}.get(strategy)
+    baseline = p.get(base_key) if base_key and isinstance(p.get(base_key), str) else None
+    return Live(str(p["model"]), r.env, str(p["version"]), strategy, weight, baseline, r.created_at, str(r.id))
 
 
 def latest_deployed(records: Iterable[DeploymentRecord]) -> dict[tuple[str, str], Live]:
@@ -143,9 +154,10 @@ class StatusError(ValueError):
 
 
 def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
-    """(env, rows) from a runtime config (format 1) that the application says it serves.
+    """(env, rows) from a runtime config (formats 1 and 2) that the application says it serves.
 
-    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary``, arms with
+    Only ``env``, ``models.<name>.version`` and ``models.<name>.split`` (kind ``canary`` with arms
+    ``canary``/``control``, or ``experiment`` with arms ``treatment``/``control``; each arm with
     ``arm``/``version``/``weight`` in buckets of 10 000) are read; everything else is ignored, so
     the application may serve the exported file as it is, or just these fields.
     """
@@ -164,7 +176,8 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             raise StatusError(f"{where}.version must be a string")
         version = entry["version"]
         split = entry.get("split")
-        if isinstance(split, dict) and split.get("kind") == "canary":
+        kind = split.get("kind") if isinstance(split, dict) else None
+        if isinstance(split, dict) and kind in ("canary", "experiment"):
             arms = split.get("arms")
             if not isinstance(arms, list) or not all(isinstance(a, dict) for a in arms):
                 raise StatusError(f"{where}.split.arms must be a list of objects")
@@ -172,19 +185,29 @@ def from_status(doc: Any) -> tuple[str, dict[tuple[str, str], Live]]:
             if not all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights) or sum(weights) <= 0:
                 raise StatusError(f"{where}.split.arms[].weight must be non-negative integers")
             total = sum(weights)
-            canary = next((a for a in arms if a.get("arm") == "canary"), None)
+            lead = "canary" if kind == "canary" else "treatment"
+            canary = next((a for a in arms if a.get("arm") == lead), None)
             control = next((a for a in arms if a.get("arm") == "control"), None)
             if canary is None:
-                raise StatusError(f"{where}.split: a canary split needs an arm 'canary'")
+                raise StatusError(f"{where}.split: a {kind} split needs an arm '{lead}'")
             pct = round(100 * int(canary["weight"]) / total)
             base = control.get("version") if control is not None and isinstance(control.get("version"), str) else None
-            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), "canary", pct, base)
+            strategy: Strategy = "canary" if kind == "canary" else "ab"
+            out[(str(name), env)] = Live(str(name), env, str(canary.get("version", version)), strategy, pct, base)
         else:
             out[(str(name), env)] = Live(str(name), env, version)
     return env, out
 
 
 # -- the comparison ----------------------------------------------------------------------------
+
+
+def shape(live: Live) -> tuple[str, int, str | None]:
+    """What must match besides the version: the strategy, its weight and, for A/B, the control."""
+    if live.strategy == "full":
+        return ("full", 100, None)
+    return (live.strategy, live.weight, live.baseline if live.strategy == "ab" else None)
+
 
 
 def compare(
@@ -208,8 +231,9 @@ def compare(
             out.append(Mismatch(w.model, w.env, source, "missing", w.describe(), None, None))
         elif h.version != w.version:
             out.append(Mismatch(w.model, w.env, source, "version", w.describe(), h.describe(), h.since))
-        elif (h.strategy, h.weight if h.strategy == "canary" else 100) != (w.strategy, w.weight if w.strategy == "canary" else 100):
-            out.append(Mismatch(w.model, w.env, source, "canary", w.describe(), h.describe(), h.since))
+        elif shape(h) != shape(w):
+            kind: Literal["canary", "experiment"] = "experiment" if "ab" in (h.strategy, w.strategy) else "canary"
+            out.append(Mismatch(w.model, w.env, source, kind, w.describe(), h.describe(), h.since))
     for key, h in have.items():
         if key not in want and (scope is None or key[1] in scope):
             out.append(Mismatch(h.model, h.env, source, "unexpected", None, h.describe(), h.since))

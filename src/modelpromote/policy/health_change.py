@@ -346,13 +346,14 @@ def gate(
     approvals: int,
     owners: frozenset[str] | None,
     labels: frozenset[str] = frozenset(),
+    writers: frozenset[str] | None = None,
 ) -> HealthGateResult:
     """The approval gate's result for a pull request from a health branch.
 
     * verified and opened by the health bot (or no bot is configured): passes with no approvals;
     * verified but opened by someone else: the environment's usual ``approvals`` from owners;
     * not verified: fails whatever the reviews say.  A change the gate cannot recompute is not a
-      health change, and the promotion rules cannot approve it either (as MP705 for any other
+      health change, and the promotion rules cannot approve it either (as for any other
       branch): close it; docs/github.md says what to do instead.
     """
     what = verdict.branch.what if verdict.branch is not None else "change this"
@@ -370,7 +371,7 @@ def gate(
         r = evaluate(GateInput(reviews, head_sha, author, 0, owners, False, labels, (*verdict.checks, note)))
         none = Check("approvals", True, "none needed: the change is exactly health's")
         return HealthGateResult((none, *r.checks[1:]), r.approvers, r.needed, what)
-    r = evaluate(GateInput(reviews, head_sha, author, approvals, owners, False, labels, verdict.checks))
+    r = evaluate(GateInput(reviews, head_sha, author, approvals, owners, False, labels, verdict.checks, writers=writers))
     ok = r.checks[0].ok is True
     note = Check(
         "health-author",

@@ -52,6 +52,18 @@ class CanaryStart:
 
 
 @dataclass(frozen=True)
+class ExperimentArm:
+    """The promoted version becomes the treatment of an A/B experiment: ``weight`` % of users, the
+    rest on ``control``."""
+
+    control: str
+    weight: int
+
+    def describe(self) -> str:
+        return f"A/B {self.weight}% vs control {self.control}"
+
+
+@dataclass(frozen=True)
 class Plan:
     request: PromotionRequest
     rules: tuple[Rule, ...]
@@ -62,6 +74,7 @@ class Plan:
     approvals: int = 0  # distinct approvals the PR needs (one extra for a MAJOR change)
     canary: CanaryStart | None = None  # set when the change starts as a canary
     notes: tuple[str, ...] = field(default_factory=tuple)
+    experiment: ExperimentArm | None = None  # set when the target environment runs an A/B experiment
 
     @property
     def allowed(self) -> bool:
@@ -92,6 +105,7 @@ class Plan:
             "major": self.major,
             "approvals_required": self.approvals,
             "canary": None if self.canary is None else {"baseline": self.canary.baseline, "weight": self.canary.weight},
+            "experiment": None if self.experiment is None else {"control": self.experiment.control, "weight": self.experiment.weight},
             "rules": [x.to_json() for x in self.rules],
             "notes": list(self.notes),
         }
@@ -255,10 +269,18 @@ def plan_promotion(m: Manifest, req: PromotionRequest, now: datetime) -> Plan:
 
     canary = None
     notes: list[str] = []
-    if env.canary is not None and current is not None and not noop and env.canary.steps[0] < 100:
+    exp = model.experiments.get(env.name)
+    experiment = ExperimentArm(exp.control, exp.weight) if exp is not None and not noop else None
+    if experiment is not None:
+        # The experiment's split is the rollout: a canary on top would be two splits at once,
+        # which the runtime refuses (MP606).
+        notes.append(f"{env.name} runs an A/B experiment: {req.version} becomes its treatment ({experiment.describe()}), no canary")
+        if experiment.control == req.version:
+            notes.append(f"{req.version} is also the experiment's control: both arms would serve the same version")
+    elif env.canary is not None and current is not None and not noop and env.canary.steps[0] < 100:
         canary = CanaryStart(current, env.canary.steps[0])
         notes.append(f"starts as a canary at {canary.weight}% (the rest stays on {current}); health advances it")
     if noop:
         notes.append(f"{req.version} is already live in {env.name}: nothing to do")
     approvals = env.approvals + (1 if major else 0)
-    return Plan(req, tuple(rules), current, noop, change, major, approvals, canary, tuple(notes))
+    return Plan(req, tuple(rules), current, noop, change, major, approvals, canary, tuple(notes), experiment)

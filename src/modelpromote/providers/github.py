@@ -2,16 +2,22 @@
 
 Works with github.com and GitHub Enterprise (``api_url`` such as ``https://ghe.example/api/v3``).
 Network rules: a timeout on every request; bounded retries with exponential backoff on 5xx, 429
-and secondary rate limits (honouring ``Retry-After`` up to ``max_wait``); and every operation safe
-to re-run.  Idempotent methods (GET/PUT/PATCH/DELETE) are retried by urllib3 (PyGithub's
+and rate limits; every wait GitHub asks for (``Retry-After``, ``x-ratelimit-reset``, at least a
+minute for a secondary limit without Retry-After) is honoured only up to ``max_wait``: a longer one
+fails at once (MP731, exit 3) saying how long GitHub asked to wait; and every operation is safe to
+re-run.  A 4xx other than 401/403/404/429 is the caller's problem (MP730, exit 2) and carries
+GitHub's own message.  Idempotent methods (GET/PUT/PATCH/DELETE) are retried by urllib3 (PyGithub's
 ``GithubRetry``); POSTs are not, because a POST whose answer was lost may have been applied: each
 create is wrapped in :meth:`GitHub._ensure`, which looks for the object before every attempt.
 
-The token is held in :class:`Settings` with ``repr=False`` and never appears in a message.
+The token (or a GitHub App's private key, see :func:`settings_from_env`) is held in :class:`Settings`
+with ``repr=False`` and never appears in a message.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import time
@@ -21,11 +27,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..app.ports import DeploymentInfo, PullInfo
-from ..errors import Finding, InputError, ServiceError, clean_secret
+from ..errors import Finding, InputError, ModelpromoteError, ServiceError, clean_secret
 from ..policy.approval import Review
 
 T = TypeVar("T")
 DEFAULT_API_URL = "https://api.github.com"
+SECONDARY_WAIT = 60.0  # GitHub: after a secondary rate limit without Retry-After, wait at least a minute
+ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -39,23 +47,26 @@ class Settings:
     backoff: float = 1.0  # seconds; doubles per attempt
     max_wait: float = 60.0  # longest Retry-After we honour
     throttle: bool = True  # PyGithub's spacing of requests (avoids secondary rate limits)
+    app_id: int | None = None  # a GitHub App: connect mints an installation token for the repository
+    app_key: str = field(default="", repr=False)  # the App's private key (PEM)
 
 
 def settings_from_env(repo: str | None, token: str | None, api_url: str | None, timeout: float | None = None) -> Settings:
     """Resolve options with $GITHUB_REPOSITORY, $GITHUB_TOKEN, $GITHUB_API_URL and MODELPROMOTE_GITHUB_* tuning."""
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
     token = clean_secret(token or os.environ.get("GITHUB_TOKEN"), "the GitHub token ($GITHUB_TOKEN / --token)", code="MP701")
+    app_id, app_key = _app_from_env()
     api_url = api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     if not repo:
         raise InputError(Finding("MP706", "no repository given", hint="pass --repo OWNER/NAME or set GITHUB_REPOSITORY"))
     if not REPO_RE.fullmatch(repo):
         raise InputError(Finding("MP706", f"{repo!r} is not OWNER/NAME", hint="e.g. --repo acme/models"))
-    if not token:
+    if not token and app_id is None:
         raise InputError(
             Finding(
                 "MP701",
                 "no GitHub token",
-                hint="set GITHUB_TOKEN (or pass --token); it needs contents, pull-requests and deployments scopes",
+                hint="set GITHUB_TOKEN (or pass --token), or MODELPROMOTE_APP_ID and MODELPROMOTE_APP_PRIVATE_KEY for a GitHub App",
             )
         )
     if not api_url.startswith(("https://", "http://")):
@@ -72,13 +83,109 @@ def settings_from_env(repo: str | None, token: str | None, api_url: str | None, 
 
     return Settings(
         repo,
-        token,
+        token or "",
         api_url.rstrip("/"),
         timeout=timeout or num("MODELPROMOTE_GITHUB_TIMEOUT", 15.0),
         retries=int(num("MODELPROMOTE_GITHUB_RETRIES", 5)),
         backoff=num("MODELPROMOTE_GITHUB_BACKOFF", 1.0),
         max_wait=num("MODELPROMOTE_GITHUB_MAX_WAIT", 60.0),
         throttle=num("MODELPROMOTE_GITHUB_THROTTLE", 1) != 0,
+        app_id=app_id,
+        app_key=app_key,
+    )
+
+
+def _app_from_env() -> tuple[int | None, str]:
+    """$MODELPROMOTE_APP_ID and the App's PEM key ($MODELPROMOTE_APP_PRIVATE_KEY, or ..._FILE); never echoes the key."""
+    raw_id = os.environ.get("MODELPROMOTE_APP_ID", "").strip()
+    if not raw_id:
+        return None, ""
+    if not raw_id.isdigit():
+        raise InputError(Finding("MP732", "$MODELPROMOTE_APP_ID must be the App's numeric id", hint="see the App's settings page (App ID)"))
+    key = os.environ.get("MODELPROMOTE_APP_PRIVATE_KEY", "")
+    key_file = os.environ.get("MODELPROMOTE_APP_PRIVATE_KEY_FILE", "")
+    if not key.strip() and key_file:
+        try:
+            with open(key_file, encoding="utf-8") as f:
+                key = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(Finding("MP732", f"cannot read $MODELPROMOTE_APP_PRIVATE_KEY_FILE {key_file}: {type(exc).__name__}")) from None
+    if "\\n" in key and "\n" not in key.strip():
+        key = key.replace("\\n", "\n")  # a key pasted into a one-line secret
+    if not key.strip():
+        raise InputError(
+            Finding(
+                "MP732",
+                "$MODELPROMOTE_APP_ID is set but the App's private key is not",
+                hint="set MODELPROMOTE_APP_PRIVATE_KEY (the PEM text) or MODELPROMOTE_APP_PRIVATE_KEY_FILE",
+            )
+        )
+    if "PRIVATE KEY-----" not in key:
+        raise InputError(
+            Finding("MP732", "the App's private key is not a PEM private key", hint="use the .pem file GitHub generated for the App")
+        )
+    return int(raw_id), key
+
+
+def _asked_wait(status: int, headers: Any, message: str) -> float | None:
+    """Seconds GitHub asked us to wait before retrying, None when it asked for nothing.
+
+    ``Retry-After`` wins; a primary limit (no requests remaining) lasts until ``x-ratelimit-reset``;
+    a secondary limit without Retry-After needs at least a minute (GitHub's documented minimum).
+    """
+    h = {str(k).lower(): str(v) for k, v in dict(headers or {}).items()}
+    if "retry-after" in h:
+        try:
+            return max(0.0, float(h["retry-after"]))
+        except ValueError:
+            return None
+    if status in (403, 429) and h.get("x-ratelimit-remaining") == "0" and h.get("x-ratelimit-reset", "").isdigit():
+        return max(0.0, int(h["x-ratelimit-reset"]) - time.time() + 1)
+    if status in (403, 429) and "secondary rate limit" in message.lower():
+        return SECONDARY_WAIT
+    return None
+
+
+def _capped_retry(s: Settings) -> Any:
+    """PyGithub's GithubRetry (used for idempotent requests) that never waits longer than ``s.max_wait``.
+
+    GithubRetry caps rate-limit resets and secondary limits without Retry-After itself, but sleeps any
+    ``Retry-After`` (403, 429, 5xx; through urllib3) however long: ``Retry-After: 3600`` hung the job.
+    """
+    from github.GithubException import RateLimitExceededExceedsMaxWait
+    from github.GithubRetry import GithubRetry
+
+    class CappedRetry(GithubRetry):
+        def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None, *args: Any, **kw: Any) -> Any:
+            asked = None
+            if response is not None and response.status in (403, 429, *range(500, 600)):
+                asked = _asked_wait(response.status, response.headers, "")
+                if asked is not None and asked > s.max_wait:
+                    try:
+                        data = json.loads(GithubRetry.get_content(response, str(url)) or b"{}")
+                    except ValueError:
+                        data = {}
+                    raise RateLimitExceededExceedsMaxWait(response.status, data, dict(response.headers), wait=asked)
+            retry = super().increment(method, url, response, error, *args, **kw)
+            if asked is not None and "retry-after" not in {k.lower() for k in response.headers}:
+                floor, base = asked, retry.get_backoff_time
+
+                def get_backoff_time() -> float:  # wait at least until the reset GitHub named
+                    return float(max(floor, base()))
+
+                retry.get_backoff_time = get_backoff_time  # type: ignore[method-assign]  # as GithubRetry itself does
+            return retry
+
+    return CappedRetry(
+        total=s.retries,
+        backoff_factor=s.backoff,
+        backoff_max=s.max_wait,
+        status_forcelist=[*range(500, 600), 429],
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+        secondary_rate_wait=SECONDARY_WAIT,
+        max_rate_limit_wait=s.max_wait,
+        respect_retry_after_header=True,
+        raise_on_status=False,
     )
 
 
@@ -87,62 +194,106 @@ class GitHub:
 
     def __init__(self, s: Settings) -> None:
         import github
-        from github.GithubRetry import GithubRetry
 
         self.s = s
         self._gh_mod = github
-        retry = GithubRetry(
-            total=s.retries,
-            backoff_factor=s.backoff,
-            backoff_max=s.max_wait,
-            status_forcelist=[*range(500, 600), 429],
-            allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
-            secondary_rate_wait=min(60.0, s.max_wait),
-            max_rate_limit_wait=s.max_wait,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
+        retry = _capped_retry(s)
         throttle: dict[str, Any] = {} if s.throttle else {"seconds_between_requests": None, "seconds_between_writes": None}
-        self.g = github.Github(base_url=s.api_url, auth=github.Auth.Token(s.token), timeout=int(max(1, s.timeout)), retry=retry, **throttle)
+        common: dict[str, Any] = {"base_url": s.api_url, "timeout": int(max(1, s.timeout)), "retry": retry, **throttle}
+        self._me: str | None = None  # an App's identity is known once its installation is found
+        auth: Any = github.Auth.Token(s.token) if s.app_id is None else self._installation_auth(common)
+        self.g = github.Github(auth=auth, **common)
         self._repo: Any = None
-        self._me: str | None = None
+
+    def _installation_auth(self, common: dict[str, Any]) -> Any:
+        """Sign in as the GitHub App (a JWT from its private key) and get an installation token for the repository."""
+        github = self._gh_mod
+        assert self.s.app_id is not None
+        app_auth = github.Auth.AppAuth(self.s.app_id, self.s.app_key)
+        owner, name = self.s.repo.split("/", 1)
+        try:
+            integration = github.GithubIntegration(auth=app_auth, **common)
+            installation = integration.get_repo_installation(owner, name)
+            self._me = f"{installation.app_slug}[bot]"
+        except github.GithubException as exc:
+            if exc.status == 404:
+                raise InputError(
+                    Finding(
+                        "MP732", f"GitHub App {self.s.app_id} is not installed on {self.s.repo}", hint="install the App on the repository"
+                    )
+                ) from None
+            if exc.status == 401:
+                raise InputError(
+                    Finding(
+                        "MP732",
+                        f"GitHub rejected the JWT of App {self.s.app_id} (401)",
+                        hint="check MODELPROMOTE_APP_ID and that the private key belongs to that App and was not revoked",
+                    )
+                ) from None
+            raise self._fail("find the GitHub App's installation", exc) from None
+        except (ValueError, TypeError) as exc:  # cryptography/PyJWT could not use the key; its text is not echoed
+            raise InputError(Finding("MP732", f"the App's private key cannot sign a JWT ({type(exc).__name__})")) from None
+        except Exception as exc:
+            raise self._fail("find the GitHub App's installation", exc) from None
+        return app_auth.get_installation_auth(int(installation.id))
 
     # -- error handling and retries ------------------------------------------------------------
 
+    @staticmethod
+    def _message(exc: Any) -> str:
+        data = exc.data
+        return str(data.get("message", "")) if isinstance(data, dict) else str(data or "")
+
     def _transient(self, exc: BaseException) -> float | None:
-        """Seconds to wait before retrying ``exc``, or None when retrying cannot help."""
+        """Seconds GitHub asked us to wait before retrying ``exc`` (0: none named), None when retrying cannot help."""
         import requests
 
         github = self._gh_mod
         if isinstance(exc, requests.exceptions.RequestException):
             return 0.0
+        if isinstance(exc, github.RateLimitExceededExceedsMaxWait):
+            return None  # already over the cap
         if isinstance(exc, github.GithubException):
-            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-            msg = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
-            limited = exc.status == 429 or (exc.status == 403 and ("retry-after" in headers or "rate limit" in msg.lower()))
+            msg = self._message(exc)
+            asked = _asked_wait(exc.status, exc.headers, msg)
+            limited = exc.status == 429 or (exc.status == 403 and (asked is not None or "rate limit" in msg.lower()))
             if exc.status >= 500 or limited:
-                try:
-                    return min(self.s.max_wait, float(headers.get("retry-after", 0)))
-                except ValueError:
-                    return 0.0
+                return asked or 0.0
         return None
+
+    def _too_long(self, what: str, wait: float) -> ServiceError:
+        return ServiceError(
+            Finding(
+                "MP731",
+                f"{what}: GitHub asked to wait {wait:.0f} s before retrying,"
+                f" longer than MODELPROMOTE_GITHUB_MAX_WAIT ({self.s.max_wait:g} s)",
+                hint=f"re-run in {wait:.0f} s (every step is safe to re-run), or raise MODELPROMOTE_GITHUB_MAX_WAIT",
+            )
+        )
 
     def _fail(self, what: str, exc: BaseException) -> ServiceError | InputError:
         github = self._gh_mod
         if isinstance(exc, github.BadCredentialsException):
             return InputError(Finding("MP702", f"{what}: GitHub rejected the token (401)", hint="check GITHUB_TOKEN; it may have expired"))
+        if isinstance(exc, github.RateLimitExceededExceedsMaxWait):
+            return self._too_long(what, float(exc.wait or self.s.max_wait))
         if isinstance(exc, github.GithubException):
-            msg = exc.data.get("message", "") if isinstance(exc.data, dict) else str(exc.data)
+            msg = " ".join(self._message(exc).split())
             errors = exc.data.get("errors") if isinstance(exc.data, dict) else None
-            detail = f"{msg}" + (
+            detail = msg + (
                 f" ({'; '.join(str(e.get('message', e)) if isinstance(e, dict) else str(e) for e in errors)})" if errors else ""
             )
+            wait = self._transient(exc)
+            if wait is not None and wait > self.s.max_wait:
+                return self._too_long(what, wait)
             if exc.status == 404:
                 return InputError(
                     Finding("MP704", f"{what}: not found (404) in {self.s.repo}", hint="check --repo and that the token can read it")
                 )
-            if exc.status == 403 and self._transient(exc) is None:
+            if exc.status == 403 and wait is None:
                 return InputError(Finding("MP702", f"{what}: forbidden (403): {detail}", hint="the token lacks a permission this needs"))
+            if 400 <= exc.status < 500 and exc.status not in (401, 403, 429):
+                return InputError(Finding("MP730", f"{what}: GitHub refused it ({exc.status}): {detail}"))
             return ServiceError(
                 Finding("MP703", f"{what}: GitHub answered {exc.status}: {detail}", hint="retry later; see githubstatus.com")
             )
@@ -171,6 +322,8 @@ class GitHub:
                 wait = self._transient(exc)
                 if wait is None or attempt == self.s.retries:
                     raise self._fail(what, exc) from None
+                if wait > self.s.max_wait:
+                    raise self._too_long(what, wait) from None
                 last = exc
                 time.sleep(max(wait, min(self.s.max_wait, self.s.backoff * (2**attempt))))
         raise self._fail(what, last or RuntimeError("retries exhausted"))
@@ -198,6 +351,67 @@ class GitHub:
     def default_branch(self) -> str:
         return str(self.repo.default_branch)
 
+    def permission(self, login: str) -> str:
+        """``login``'s role on the repository: admin, maintain, write, triage, read or none (not a collaborator).
+
+        GitHub matches the login case-insensitively; a custom role name falls back to its base permission.
+        """
+        from urllib.parse import quote
+
+        def get() -> str:
+            try:
+                _, data = self.g.requester.requestJsonAndCheck("GET", f"{self.repo.url}/collaborators/{quote(login, safe='')}/permission")
+            except self._gh_mod.UnknownObjectException:
+                return "none"
+            for key in ("role_name", "permission"):
+                if data.get(key) in ROLES:
+                    return str(data[key])
+            return "none"
+
+        return self.call(f"read the permission of {login}", get)
+
+    def merge_base(self, base: str, head: str) -> str:
+        """The best common ancestor of ``base`` and ``head`` (branches or SHAs), from the compare API."""
+        from urllib.parse import quote
+
+        def get() -> str:
+            url = f"{self.repo.url}/compare/{quote(base)}...{quote(head)}"
+            _, data = self.g.requester.requestJsonAndCheck("GET", url, parameters={"per_page": 1})
+            return str(data["merge_base_commit"]["sha"])
+
+        return self.call(f"compare {base[:40]}...{head[:40]}", get)
+
+    def required_checks(self, branch: str) -> list[tuple[str, int | None]]:
+        """(context, integration id or None) of every status check the branch's rulesets require; [] when none.
+
+        A server without the rules API (older GitHub Enterprise) answers 404: that reads as no rules.
+        """
+        from urllib.parse import quote
+
+        def get() -> list[tuple[str, int | None]]:
+            found: list[tuple[str, int | None]] = []
+            page = 1
+            while True:
+                try:
+                    _, rules = self.g.requester.requestJsonAndCheck(
+                        "GET", f"{self.repo.url}/rules/branches/{quote(branch)}", parameters={"per_page": 100, "page": page}
+                    )
+                except self._gh_mod.UnknownObjectException:
+                    return found
+                for rule in rules or []:
+                    if rule.get("type") != "required_status_checks":
+                        continue
+                    for check in (rule.get("parameters") or {}).get("required_status_checks", []):
+                        integration = check.get("integration_id")
+                        entry = (str(check["context"]), int(integration) if integration is not None else None)
+                        if entry not in found:
+                            found.append(entry)
+                if not rules or len(rules) < 100:
+                    return found
+                page += 1
+
+        return self.call(f"read the rules of branch {branch}", get)
+
     def branch_sha(self, branch: str) -> str | None:
         def get() -> str | None:
             try:
@@ -215,6 +429,11 @@ class GitHub:
                 return None
             if isinstance(content, list):
                 return None
+            if content.encoding != "base64":
+                # Over 1 MB the contents API leaves the content out (encoding "none"); the git blobs
+                # API serves files up to 100 MB, found by the entry's sha.
+                blob = self.repo.get_git_blob(content.sha)
+                return base64.b64decode(blob.content).decode("utf-8")
             return bytes(content.decoded_content).decode("utf-8")
 
         return self.call(f"read {path} at {ref[:12]}", get)
@@ -288,12 +507,33 @@ class GitHub:
                 self.call(f"update pull request #{number}", lambda: self.repo.get_pull(number).edit(title=title, body=body))
                 existing = self.pull(number)
             return existing, False
-        created = self._ensure(
-            f"open pull request from {head}",
-            lambda: self.find_open_pr(head, base),
-            lambda: self._info(self.repo.create_pull(base=base, head=head, title=title, body=body)),
-        )
-        return self.pull(created.number), True
+        github = self._gh_mod
+        late = False
+
+        def create() -> PullInfo:
+            nonlocal late
+            try:
+                return self._info(self.repo.create_pull(base=base, head=head, title=title, body=body))
+            except github.GithubException as exc:
+                # A lost answer, a concurrent run or GitHub's lagging pull request listing: the pull request
+                # exists although the look-up missed it.  Find it by its head rather than open a second one.
+                if exc.status == 422 and "already exists" in json.dumps(exc.data):
+                    found = self.call(f"look up pull requests from {head}", lambda: self._open_pr_for_head(head))
+                    if found is not None and found.base_ref == base:
+                        late = True
+                        return found
+                raise
+
+        created = self._ensure(f"open pull request from {head}", lambda: self.find_open_pr(head, base), create)
+        if late and (created.title != title or created.body != body):
+            self.call(f"update pull request #{created.number}", lambda: self.repo.get_pull(created.number).edit(title=title, body=body))
+        return self.pull(created.number), not late
+
+    def _open_pr_for_head(self, head: str) -> PullInfo | None:
+        owner = self.s.repo.split("/")[0]
+        for pr in self.repo.get_pulls(state="open", head=f"{owner}:{head}"):
+            return self.pull(int(pr.number))
+        return None
 
     def open_pull_heads(self, base: str) -> list[tuple[int, str]]:
         """(number, head branch) of every open pull request into ``base``: one listing, no per-PR reads."""
@@ -403,15 +643,34 @@ class GitHub:
 
     # -- statuses ------------------------------------------------------------------------------
 
+    def _identity(self) -> str | None:
+        """Who our writes are created as (an App's ``<slug>[bot]``, a token's user); None when GitHub will not say."""
+        if self._me is None:
+            try:
+                self.me()
+            except ModelpromoteError:
+                return None  # GITHUB_TOKEN and other installation tokens may not read /user
+        return self._me
+
     def set_status(self, sha: str, context: str, state: str, description: str, target_url: str | None = None) -> bool:
-        """Set a commit status unless the latest one for ``context`` already says the same; True when written."""
+        """Set a commit status unless our own latest one for ``context`` already says the same; True when written.
+
+        Only a status *we* created counts as already written: a required check pinned to an App is
+        satisfied only by that App's status, so an equal status from someone else (health's token,
+        a person) must not stop the gate from posting its own.
+        """
         description = description[:140]
+        who = self._identity()
 
         def latest() -> bool | None:
-            combined = self.repo.get_commit(sha).get_combined_status()
-            for s in combined.statuses:
-                if s.context == context:
-                    return True if (s.state == state and (s.description or "") == description) else None
+            if who is None:
+                return None
+            # The statuses list (newest first) names each creator; the combined status does not.
+            _, page = self.g.requester.requestJsonAndCheck("GET", f"{self.repo.url}/commits/{sha}/statuses", parameters={"per_page": 100})
+            for st in page if isinstance(page, list) else []:
+                creator = (st.get("creator") or {}).get("login")
+                if st.get("context") == context and isinstance(creator, str) and creator.lower() == who.lower():
+                    return True if (st.get("state") == state and (st.get("description") or "") == description) else None
             return None
 
         if self.call("read commit statuses", latest):
@@ -419,7 +678,8 @@ class GitHub:
         kwargs: dict[str, Any] = {"description": description, "context": context}
         if target_url:
             kwargs["target_url"] = target_url
-        self._ensure(f"set status {context}", latest, lambda: self.repo.get_commit(sha).create_status(state, **kwargs))
+        create = lambda: self.repo.get_commit(sha).create_status(state, **kwargs)  # noqa: E731
+        self._ensure(f"set status {context}", latest if who is not None else None, create)
         return True
 
     # -- deployments ---------------------------------------------------------------------------

@@ -5,29 +5,56 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING
 
-from .plan import render_plan
+from .plan import prompt_summary, render_plan
 
 if TYPE_CHECKING:
     from ..gates.health import Decision
     from ..manifest.schema import Manifest
     from ..policy.plan import Plan
+    from ..policy.prompt_diff import PromptDiff
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
     return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}", n=1))
 
 
-def promotion_body(plan: Plan, manifest: Manifest, diff: str, eval_md: str) -> str:
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run in ``text`` (prompts quote markdown)."""
+    run = longest = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def prompt_section(d: PromptDiff) -> list[str]:
+    """``## Prompt``: both versions with their digests, and the unified diff of the text."""
+    lines = ["## Prompt", ""]
+    lines += [f"- {x}" for x in prompt_summary(d)]
+    rows = [("live", d.live), ("candidate", d.candidate)]
+    lines += ["", "| | prompt | file | sha256 |", "|---|---|---|---|"]
+    for name, s in rows:
+        lines.append(f"| {name} | {s.label} | {f'`{s.file}`' if s.file else '-'} | {f'`{s.recorded}`' if s.recorded else '-'} |")
+    diff = d.unified()
+    if diff:
+        fence = _fence(diff)
+        lines += ["", f"{fence}diff", diff.rstrip("\n"), fence]
+    return [*lines, ""]
+
+
+def promotion_body(plan: Plan, manifest: Manifest, diff: str, eval_md: str, prompt: PromptDiff | None = None) -> str:
     r = plan.request
     catalogue = manifest.catalogue()
     base_version = r.version.split("_prompt-v")[0]
     entry = catalogue.get(r.version) or catalogue.get(base_version)
     env = manifest.env(r.env)
-    how = (
-        f"starts as a canary at {plan.canary.weight}% (the rest stays on `{plan.canary.baseline}`)"
-        if plan.canary
-        else "full rollout on merge"
-    )
+    if plan.experiment is not None:
+        x = plan.experiment
+        how = f"A/B {x.weight}% vs control `{x.control}`: the treatment of the {r.env} experiment, no canary"
+    elif plan.canary:
+        how = f"starts as a canary at {plan.canary.weight}% (the rest stays on `{plan.canary.baseline}`)"
+    else:
+        how = "full rollout on merge"
     lines = [
         f"Promote **{r.model}** in **{r.env}**: `{plan.current or 'nothing'}` → `{r.version}` ({plan.change or 'new'} change; {how}).",
         "",
@@ -44,6 +71,11 @@ def promotion_body(plan: Plan, manifest: Manifest, diff: str, eval_md: str) -> s
     if eval_md:
         lines += [eval_md, ""]
     lines += ["## Changelog", "", (entry.changelog if entry and entry.changelog else "_no changelog entry_"), ""]
+    if prompt is not None:
+        pentry = manifest.prompt(r.model, prompt.candidate.version) if prompt.changed and prompt.candidate.version is not None else None
+        if pentry is not None and pentry.changelog:
+            lines[-1:] = ["", f"Prompt {prompt.candidate.label}: {pentry.changelog}", ""]
+        lines += prompt_section(prompt)
     lines += ["## Manifest change", "", "```diff", diff.rstrip("\n"), "```", ""]
     rollback = (
         f"`modelpromote rollback {r.model} --env {r.env}` restores `{plan.current}`"

@@ -244,6 +244,11 @@ def sandbox(opts: DemoOptions, stack: ExitStack) -> Iterator[Sandbox]:
     runner.cwd = registry
     for key, value in (("user.name", AUTHOR), ("user.email", f"{AUTHOR}@example.invalid")):
         runner.git(["config", key, value])
+    # The team already runs these versions: record them as deployed (what `init` does for an
+    # adopter), so the first deploy after a merge deploys only what the merge changed.
+    seeded = runner.modelpromote(["deploy", "--record-only", "--json"], env={"GITHUB_TOKEN": users[BOT]})
+    if seeded.exit_code != 0:
+        raise ServiceError(Finding("MP953", f"recording the current deployments failed: {seeded.output.strip()[:300]}"))
     (registry / "eval").mkdir()
     (registry / "eval" / "results.json").write_text(json.dumps(eval_results(), indent=1) + "\n", encoding="utf-8")
     metrics = _choose_metrics(opts, root)

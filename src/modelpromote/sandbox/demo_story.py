@@ -283,7 +283,7 @@ def canary(sb: Sandbox, rec: Recorder, opts: DemoOptions) -> None:
 
 
 def _deploy(s: StepContext, sb: Sandbox, before: str, after: str) -> str:
-    return s.run(["deploy", "--before", before, "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN").output
+    return s.run(["deploy", "--after", after, *M], env=sb.as_user(BOT), prefix="GITHUB_TOKEN=$BOT_TOKEN").output
 
 
 def _line_with(text: str, needle: str) -> str:

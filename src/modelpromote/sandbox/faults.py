@@ -20,18 +20,27 @@ class Fault:
     delay: float = 0.0  # seconds before answering
     after: bool = False  # process the request first, then answer with the error
     secondary: bool = False  # a 403 secondary rate limit
+    reset_in: int | None = None  # a primary rate limit: no requests remaining until this many seconds from now
 
     @property
     def message(self) -> str:
         if self.secondary:
             return "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        if self.reset_in is not None:
+            return "API rate limit exceeded for user ID 1001. If you reach out to GitHub Support for help, please include the request ID."
         if self.status == 429:
             return "API rate limit exceeded. Too many requests."
         return {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(self.status, "Error")
 
 
-def secondary(retry_after: int = 1) -> Fault:
+def secondary(retry_after: int | None = 1) -> Fault:
+    """A secondary rate limit; ``None`` sends no Retry-After (GitHub then asks for at least a minute's wait)."""
     return Fault(status=403, retry_after=retry_after, secondary=True)
+
+
+def primary(reset_in: int) -> Fault:
+    """The primary rate limit: 403, ``x-ratelimit-remaining: 0`` and a reset ``reset_in`` seconds away."""
+    return Fault(status=403, reset_in=reset_in)
 
 
 def too_many(retry_after: int = 1) -> Fault:
@@ -47,18 +56,20 @@ def after(status: int = 502) -> Fault:
     return Fault(status=status, after=True)
 
 
-FaultSpec = Fault | int | tuple[str, int] | tuple[str, float]
+FaultSpec = Fault | int | tuple[str, int] | tuple[str, float] | tuple[str, None]
 
 
 def to_fault(spec: FaultSpec) -> Fault:
-    """Accept the short forms used in tests: 500, ("secondary", 1), (429, ...), ("slow", 0.5), ("after", 502)."""
+    """Accept the short forms used in tests: 500, ("secondary", 1), ("secondary", None), ("429", 1), ("slow", 0.5), ("after", 502)."""
     if isinstance(spec, Fault):
         return spec
     if isinstance(spec, int):
         return too_many(1) if spec == 429 else Fault(status=spec)
     kind, value = spec
     if kind == "secondary":
-        return secondary(int(value))
+        return secondary(None if value is None else int(value))
+    if value is None:
+        raise ValueError(f"fault {kind!r} needs a number")
     if kind == "429":
         return too_many(int(value))
     if kind == "slow":

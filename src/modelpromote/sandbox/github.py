@@ -7,6 +7,8 @@
 Prints the API base URL (``http://127.0.0.1:PORT/api/v3``) on the first line of stdout, then
 serves until interrupted.  Without ``:token`` a user's token is ``ghp_sandbox_<login>``.
 ``--config FILE`` reads the same from JSON: {"users": {"alice": "tok"}, "teams": {"acme/x": ["alice"]}}.
+``--role mallory=read`` sets a user's repository role (default write); ``--required-check
+main=modelpromote/approval`` (or ``...@APP_ID``) makes merges into main wait for that check.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--branch", default="main", help="default branch")
     p.add_argument("--user", action="append", default=[], metavar="LOGIN[:TOKEN]")
     p.add_argument("--team", action="append", default=[], metavar="ORG/SLUG=LOGIN,LOGIN")
+    p.add_argument("--role", action="append", default=[], metavar="LOGIN=ROLE", help="admin|maintain|write|triage|read|none")
+    p.add_argument("--required-check", action="append", default=[], metavar="BRANCH=CONTEXT[@APP_ID]")
     p.add_argument("--config", help="JSON file with users and teams")
     p.add_argument("--seed-manifest", help="when the repository is created, commit this file as models/manifest.yaml")
     return p.parse_args(argv)
@@ -70,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     emu = GitHubEmulator(
         repo, owner=args.owner, name=args.name, users=users, teams=teams, default_branch=args.branch, port=args.port, record=False
     )
+    for spec in args.role:
+        login, _, role = spec.partition("=")
+        emu.set_role(login, role)
+    required: dict[str, list[tuple[str, int | None]]] = {}
+    for spec in args.required_check:
+        branch, _, check = spec.partition("=")
+        context, _, app = check.partition("@")
+        required.setdefault(branch, []).append((context, int(app) if app else None))
+    for branch, checks in required.items():
+        emu.set_required_checks(branch, checks)
     emu.start()
     print(emu.url, flush=True)
     stop = threading.Event()

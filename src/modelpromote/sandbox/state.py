@@ -59,6 +59,8 @@ class Pull:
     closed_at: str | None = None
     maintainer_can_modify: bool = False
     labels: list[str] = field(default_factory=list)
+    # (base sha, head sha) whose mergeability GitHub has computed; any other pair answers mergeable: null once
+    mergeable_for: tuple[str, str] | None = None
     requested_users: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
 
@@ -94,6 +96,7 @@ class Status:
     target_url: str | None
     creator: str
     created_at: str
+    app_id: int | None = None  # the GitHub App whose installation token posted it; None for a user
 
 
 @dataclass
@@ -110,6 +113,7 @@ class CheckRun:
     external_id: str | None
     started_at: str
     completed_at: str | None
+    app_id: int = 0
 
 
 @dataclass
@@ -142,6 +146,30 @@ class DeploymentStatus:
 
 
 @dataclass
+class App:
+    """A GitHub App installed on the emulated repository (one installation)."""
+
+    id: int
+    slug: str
+    name: str
+    public_key_pem: str
+    installation_id: int
+    permissions: dict[str, str]
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def bot(self) -> str:
+        return f"{self.slug}[bot]"
+
+
+@dataclass
+class InstallationToken:
+    app_id: int
+    permissions: dict[str, str]
+    expires_at: float
+
+
+@dataclass
 class Dispatch:
     event_type: str
     client_payload: dict[str, Any]
@@ -151,7 +179,11 @@ class Dispatch:
 @dataclass
 class State:
     users: dict[str, User] = field(default_factory=dict)
-    tokens: dict[str, str] = field(default_factory=dict)  # token -> login
+    tokens: dict[str, str] = field(default_factory=dict)  # token -> login (an App's bot login for installation tokens)
+    roles: dict[str, str] = field(default_factory=dict)  # login -> repository role (admin|maintain|write|triage|read|none)
+    apps: dict[int, App] = field(default_factory=dict)
+    installation_tokens: dict[str, InstallationToken] = field(default_factory=dict)
+    required_checks: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)  # branch -> (context, app id)
     teams: dict[tuple[str, str], Team] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
     pulls: dict[int, Pull] = field(default_factory=dict)
