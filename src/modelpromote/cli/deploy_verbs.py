@@ -50,7 +50,7 @@ def deploy(
     weight, an A/B experiment (strategy ab) and everything else is success.  With a webhook URL
     ($MODELPROMOTE_WEBHOOK_URL) each deployment is POSTed as JSON with header
     X-Modelpromote-Signature-256: sha256=<HMAC-SHA256 of the body> under
-    $MODELPROMOTE_WEBHOOK_SECRET; receivers check it with modelpromote.webhook.verify_signature.
+    $MODELPROMOTE_WEBHOOK_SECRET; receivers check it with modelpromote.webhook.verify.
 
     Working from state makes it safe under GitHub's concurrency rules: a run cancelled while
     pending loses nothing (the next run deploys its change too) and re-running an old run
