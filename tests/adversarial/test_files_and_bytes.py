@@ -172,3 +172,17 @@ def test_rollback_without_any_earlier_version_is_mp414(tmp_path: Path) -> None:
     r = run("rollback", "beta", "--env", "production", "--reason", "x", "--now", NOW_ARG, "-m", str(p))
     assert r.returncode == 1 and "MP414" in r.stderr, r.stderr
     assert p.read_text(encoding="utf-8") == MANIFEST
+
+
+def test_health_writes_to_a_manifest_with_a_bom(tmp_path: Path) -> None:
+    import json
+
+    from tests.support.health import AT, REGISTRY, metrics
+
+    p = tmp_path / "manifest.yaml"
+    p.write_bytes(b"\xef\xbb\xbf" + REGISTRY.encode())
+    (tmp_path / "m.json").write_text(json.dumps(metrics()), encoding="utf-8")
+    r = run("health", "-m", str(p), "--metrics-json", str(tmp_path / "m.json"), "--at", AT)
+    assert "MP808" not in r.stderr and f"wrote {p}" in r.stdout, r.stdout + r.stderr
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw != b"\xef\xbb\xbf" + REGISTRY.encode()

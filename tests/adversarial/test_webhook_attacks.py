@@ -186,3 +186,40 @@ def test_the_sandbox_receiver_refuses_a_replay_and_odd_bytes() -> None:
         assert post({TIMESTAMP_HEADER: now, SIGNATURE_HEADER: "sha256=" + "\u00e9" * 64}) == 401
         assert post({TIMESTAMP_HEADER: "1e10", SIGNATURE_HEADER: sign(BODY, SECRET, "1e10")}) == 401
         assert len(rx.accepted) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"), [("file:///etc/passwd", "10"), ("https://example.com/h", "nan"), ("https://example.com/h", "0")]
+)
+def test_deploy_refuses_a_bad_webhook_before_creating_anything(url: str, timeout: str) -> None:
+    """The check runs before the manifest is read: nothing on GitHub is touched (the API here is closed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).parent / "modelpromote")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MODELPROMOTE_"))}
+    env |= {"GITHUB_TOKEN": "t" * 20, "MODELPROMOTE_WEBHOOK_SECRET": SECRET}
+    sha = "a" * 40
+    r = subprocess.run(
+        [
+            exe,
+            "deploy",
+            "--repo",
+            "a/b",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--after",
+            sha,
+            "--webhook-url",
+            url,
+            "--webhook-timeout",
+            timeout,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "MP302" in r.stderr, r.stderr

@@ -67,6 +67,8 @@ def deploy(
         check_sha("--after", requested)
     if webhook_url and not secret and not record_only:
         raise InputError(Finding("MP708", "a webhook URL is set but MODELPROMOTE_WEBHOOK_SECRET is not"))
+    if webhook_url and not record_only:
+        webhook.check_target(webhook_url, webhook_timeout)  # file://, nan: exit 2 before anything is created
     branch = gh.default_branch()
     tip = gh.branch_sha(branch)
     if tip is None:

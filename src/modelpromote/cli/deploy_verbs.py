@@ -48,9 +48,9 @@ def deploy(
     Deployment (ref = the tip; payload: model, version, previous_version, strategy, weight,
     canary_weight, control_version) with a status: a canary stays in_progress at the manifest's
     weight, an A/B experiment (strategy ab) and everything else is success.  With a webhook URL
-    ($MODELPROMOTE_WEBHOOK_URL) each deployment is POSTed as JSON with header
-    X-Modelpromote-Signature-256: sha256=<HMAC-SHA256 of the body> under
-    $MODELPROMOTE_WEBHOOK_SECRET; receivers check it with modelpromote.webhook.verify_signature.
+    ($MODELPROMOTE_WEBHOOK_URL) each deployment is POSTed as JSON with headers X-Modelpromote-Timestamp and
+    X-Modelpromote-Signature-256: sha256=<HMAC-SHA256 of "<timestamp>." + body> under
+    $MODELPROMOTE_WEBHOOK_SECRET; receivers check it with modelpromote.webhook.verify.
 
     Working from state makes it safe under GitHub's concurrency rules: a run cancelled while
     pending loses nothing (the next run deploys its change too) and re-running an old run
