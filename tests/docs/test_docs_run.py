@@ -46,24 +46,7 @@ REFUSAL = re.compile(r"REFUSED|BLOCKED|\bFAIL\b|error MP\d{3}|drift: [1-9]\d* mi
 
 # README.md is the lead's: commands there that fail on the example are listed here with the fix
 # proposed to the lead (strict: once README is fixed, the entry must go).
-README_KNOWN: dict[str, str] = {  # command (as written) -> why it fails and the README text proposed
-    'modelpromote promote customer-support claude-3-5-sonnet-v1.3.0_prompt-v4 --to dev --reason "try it"': (
-        "promote to dev is a MAJOR change (claude-opus -> claude-3-5-sonnet): needs --breaking (MP407); proposed: add --breaking"
-    ),
-    'modelpromote rollback customer-support --env production --reason "error rate 4%"': (
-        "production has no earlier verified version in the example (MP414); proposed: show rollback after "
-        "`promote ... --to production` (docs/promotion.md does), or `--to VERSION`"
-    ),
-    "pytest tests/eval_suite.py --model customer-support --version claude-3-5-sonnet-v1.3.0 --threshold 0.85": (
-        "pytest answers --version itself (silent pass) and tests/eval_suite.py is not shipped; proposed: "
-        "`pytest tests/act/evals --model customer-support --model-version claude-3-5-sonnet-v1.3.0 --eval-report eval-report.json`"
-    ),
-    "modelpromote pr customer-support claude-3-5-sonnet-v1.3.0_prompt-v4 --to production --eval-report results.json": (
-        "customer-support 1.3.0_prompt-v4 is not live in staging in the example (refused); proposed: "
-        "`modelpromote pr code-generator claude-opus-v4.0.0 --to staging --breaking --eval-report eval-report.json` (after `modelpromote init`)"
-    ),
-    "modelpromote gate --pr 42": "follows the refused pr above (no pull request to gate)",
-}
+README_KNOWN: dict[str, str] = {}  # command (as written) -> why it fails and the README text proposed
 
 
 @dataclass(frozen=True)
