@@ -119,3 +119,21 @@ def test_an_undecided_experiment_blocks_promotion_when_required(cli: Any, tmp_pa
     r = cli("plan", "bot", T, "--to", "production", "--breaking", "-m", str(m), "--now", AT, "--json")
     rule = next(x for x in json.loads(r.stdout)["plan"]["rules"] if x["rule"] == "experiment")
     assert r.exit_code == 1 and (rule["verdict"], rule["code"]) == ("fail", "MP420") and "inconclusive" in rule["message"]
+
+
+def test_the_promotion_pull_request_carries_the_experiments_verdict(cli: Any, tmp_path: Path) -> None:
+    """pr out of an environment where the version is an experiment's treatment: the body has the
+    experiment table as evidence (metrics read from the source the manifest names)."""
+    from modelpromote.sandbox.emulator import GitHubEmulator
+    from modelpromote.sandbox.gitrepo import init_bare
+    from tests.support.github import cli_env
+
+    m, j = write(tmp_path, arm(4000, 8, 0.90), arm(4000, 40, 0.85))
+    text = m.read_text() + f"policies:\n  health: {{source: {{kind: json, path: {j}}}}}\n"
+    bare = tmp_path / "models.git"
+    init_bare(bare, {"models/manifest.yaml": text})
+    with GitHubEmulator(bare, users=["alice"]) as gh:
+        r = cli("pr", "bot", T, "--to", "production", "--breaking", "--now", AT, "--json", env=cli_env(gh, "alice"))
+        assert r.exit_code == 0, r.output
+        body = gh.state.pulls[json.loads(r.stdout)["number"]].body or ""
+    assert "### Experiment bot/staging: **treatment**" in body and f"against control `{C}`" in body

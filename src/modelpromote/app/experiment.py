@@ -20,9 +20,18 @@ def verdict_for(m: Manifest, manifest_path: str, model: str, version: str, env: 
     Read only when the policy asks for it and ``version`` is the treatment of an experiment in the
     environment below; None also when no metrics source is configured (the plan then says so).
     """
+    if not m.policies.health.require_experiment:
+        return None
+    result = evidence_for(m, manifest_path, model, version, env, now)
+    return result.verdict if result is not None else None
+
+
+def evidence_for(m: Manifest, manifest_path: str, model: str, version: str, env: str, now: datetime) -> ExperimentResult | None:
+    """The experiment's result when ``version`` is the treatment of an experiment in the environment
+    below ``env`` and the manifest names a metrics source: the evidence a promotion PR carries."""
     e = m.env(env)
     mod = m.model(model)
-    if not m.policies.health.require_experiment or e is None or e.promote_from is None or mod is None:
+    if e is None or e.promote_from is None or mod is None:
         return None
     below = e.promote_from
     exp = mod.experiments.get(below)
@@ -37,7 +46,7 @@ def verdict_for(m: Manifest, manifest_path: str, model: str, version: str, env: 
     source = make_source(policy, manifest_path, None, None)
     arms = [source.observe(model=model, env=below, version=v, window=span, at=now, metrics=rules.enabled) for v in (version, exp.control)]
     return compare(model, below, version, exp.control, exp.weight, arms[0], arms[1], rules.thresholds,
-                   confidence=policy.advance_confidence, min_samples=rules.min_samples, metrics=rules.enabled).verdict
+                   confidence=policy.advance_confidence, min_samples=rules.min_samples, metrics=rules.enabled)
 
 
 def run_experiment(store: ManifestStore, model: str, env: str, now: datetime, choice: SourceChoice) -> tuple[ExperimentResult, str]:

@@ -152,9 +152,11 @@ def open_promotion(
     doc = store.read()
     sha = doc.commit or store.ref or ""  # the prompts are read where the plan was judged: the base's commit
     manifest = doc.manifest
-    from .experiment import verdict_for
+    from .experiment import evidence_for
 
-    plan = plan_promotion(manifest, req, now, experiment_verdict=verdict_for(manifest, manifest_path, req.model, req.version, req.env, now))
+    evidence = evidence_for(manifest, manifest_path, req.model, req.version, req.env, now)
+    verdict = evidence.verdict if evidence is not None and manifest.policies.health.require_experiment else None
+    plan = plan_promotion(manifest, req, now, experiment_verdict=verdict)
     if not plan.allowed:
         raise Refused(plan, manifest_path)
     if plan.noop:
@@ -169,6 +171,10 @@ def open_promotion(
     message = f"Promote {req.model} in {req.env}: {plan.current or 'nothing'} -> {req.version}\n\n{req.reason or ''}".rstrip() + "\n"
     title = f"Promote {req.model} to {req.version} in {req.env}" + (" (MAJOR)" if plan.major else "")
     evals = eval_section(eval_report, manifest, req.model, req.env, req.version)
+    if evidence is not None:
+        from ..report.experiment import render_markdown
+
+        evals = f"{evals}\n\n{render_markdown(evidence)}" if evals else render_markdown(evidence)
     prompt = prompt_change(doc, plan, lambda f: gh.read_file(posixpath.normpath(posixpath.join(posixpath.dirname(manifest_path), f)), sha))
     base_branch = store.ref or gh.default_branch()
     # The log entry names its pull request (the audit trail: who approved it).  A new PR's number
