@@ -128,14 +128,16 @@ def promotable(m: Manifest) -> list[str]:
 
 
 CHECKLIST = """\
-Repository settings no file can set (docs/actions.md explains each):
-  [ ] Secret MODELPROMOTE_TOKEN: a GitHub App installation token or fine-grained PAT (contents, pull requests,
-      commit statuses: read and write). Not GITHUB_TOKEN: what it pushes or opens starts no workflows.
+Repository settings no file can set (docs/github.md, "Set up the approval gate", explains each):
+  [ ] A GitHub App for modelpromote (contents, pull requests, commit statuses, deployments: read and
+      write; organisation members: read), installed on this repository; variable MODELPROMOTE_APP_ID.
+  [ ] Environment `modelpromote-gate` (deployment branches: main only) holding the secret
+      MODELPROMOTE_APP_PRIVATE_KEY; variable MODELPROMOTE_BOT_LOGIN = <app-slug>[bot].
+  [ ] Ruleset on the default branch: require a pull request; required status check
+      `modelpromote/approval` from the App (the trust boundary), branches up to date; nobody may bypass.
+  [ ] Secret MODELPROMOTE_TOKEN for the promote form: the App's token or a fine-grained PAT (contents and
+      pull requests: write). Not GITHUB_TOKEN: what it opens starts no workflows.
   [ ] Secret MODELPROMOTE_WEBHOOK_SECRET, variable MODELPROMOTE_WEBHOOK_URL (the deploy webhook; optional).
   [ ] Variable MODELPROMOTE_PROMETHEUS_URL (or policies.health.source in the manifest) for health.
-  [ ] Ruleset on the default branch: require a pull request, approvals (at least the manifest's highest
-      `approvals:`), Code Owner review, dismiss stale approvals, required checks `modelpromote/approval`,
-      `validate` and `eval`; no bypass except the health bot (MODELPROMOTE_BOT_LOGIN).
   [ ] Environment `production` (Settings -> Environments): required reviewers, deployment branches: main only.
-  [ ] .github/CODEOWNERS: /models/ -> the model owners, /.github/ -> the platform team.
 """
