@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,39 +13,9 @@ from modelpromote.errors import InputError, ServiceError
 from modelpromote.providers import webhook
 from modelpromote.sandbox.webhook_receiver import WebhookReceiver
 from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify, verify_signature
+from tests.support.http import Server
 
 SECRET = "s3cret-webhook-key"
-
-
-class Server:
-    """Answers every request with ``status`` (and a Location), recording method, path and headers."""
-
-    def __init__(self, status: int = 204, location: str | None = None) -> None:
-        self.hits: list[tuple[str, str, dict[str, str], bytes]] = []
-        outer = self
-
-        class H(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                outer.hits.append((self.command, self.path, dict(self.headers.items()), self.rfile.read(n)))
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_POST = do_PUT = do_HEAD = _any
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

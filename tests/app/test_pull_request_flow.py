@@ -7,9 +7,7 @@ exactly one pull request and one deployment, and the token never reaches the out
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +20,10 @@ from modelpromote.sandbox.faults import after, secondary, too_many
 from modelpromote.sandbox.gitrepo import GitRepo, init_bare
 from modelpromote.webhook import SIGNATURE_HEADER, verify, verify_signature
 from tests.contract.openapi import check_exchange
-from tests.support.github import EXAMPLE, MANIFEST, TEAMS, USERS, cli_env, client
+from tests.support.github import ENV, MANIFEST, MODEL, TEAMS, USERS, VERSION, cli_env, client, registry_text
+from tests.support.http import Server
 
-MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
 SECRET = "whsec-test-1234567890"
-
-
-def registry_text() -> str:
-    """The example registry with a final 1.3.0 soaked in staging, ready for production."""
-    t = EXAMPLE.read_text(encoding="utf-8")
-    t = t.replace("      staging: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4\n", f"      staging: {VERSION}\n")
-    t = t.replace('to: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4, at: "2026-05-16T14:30:00Z"', f'to: {VERSION}, at: "2026-05-16T14:30:00Z"')
-    t = t.replace("    experiments:\n      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n", "")
-    return t.replace(
-        "version_history:\n",
-        "version_history:\n"
-        "  - version: claude-3-5-sonnet-v1.3.0\n"
-        "    base_model: claude-3-5-sonnet\n"
-        "    status: stable\n"
-        '    changelog: "Improved accuracy on math reasoning by 7%, latency -200ms"\n'
-        "    fallback: claude-3-5-sonnet-v1.2.3\n",
-        1,
-    )
 
 
 @pytest.fixture
@@ -54,35 +34,10 @@ def gh(tmp_path: Path) -> Iterator[GitHubEmulator]:
         yield emulator
 
 
-class Receiver:
-    """A local webhook receiver that records what it was sent."""
-
-    def __init__(self) -> None:
-        self.hits: list[tuple[bytes, dict[str, str]]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.hits.append((body, dict(self.headers.items())))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+def receiver() -> Iterator[Server]:
+    """A webhook receiver that records what it was sent."""
+    r = Server(204)
     yield r
     r.close()
 
@@ -115,7 +70,7 @@ def seed(cli: Callable[..., Result], gh: GitHubEmulator) -> None:
     assert {s.state for s in gh.state.deployment_statuses} == {"success", "inactive"}
 
 
-def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Receiver) -> None:
+def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Server) -> None:
     seed(cli, gh)
     main_before = gh.branch_sha("main")
     assert main_before is not None
@@ -210,7 +165,7 @@ def test_promotion_flow_end_to_end(gh: GitHubEmulator, cli: Callable[..., Result
     assert dep.payload["previous_version"] == "claude-3-5-sonnet-v1.2.3"
     assert (dep.payload["strategy"], dep.payload["canary_weight"]) == ("canary", 5)
     assert [s.state for s in gh.state.deployment_statuses if s.deployment_id == dep.id] == ["queued", "in_progress"]
-    [(body, headers)] = receiver.hits
+    [(_, _, headers, body)] = receiver.hits
     assert verify(body, headers, SECRET)
     assert not verify_signature(body, headers[SIGNATURE_HEADER], SECRET)  # signed with its timestamp, never without
     assert not verify(body + b" ", headers, SECRET)
@@ -237,7 +192,7 @@ def test_refused_plan_opens_nothing(gh: GitHubEmulator, cli: Callable[..., Resul
     assert gh.state.pulls == {} and not [r for r in gh.git.refs() if r.startswith("refs/heads/promote/")]
 
 
-def test_faults_still_end_with_one_pr_and_one_deployment(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Receiver) -> None:
+def test_faults_still_end_with_one_pr_and_one_deployment(gh: GitHubEmulator, cli: Callable[..., Result], receiver: Server) -> None:
     seed(cli, gh)
     # Lost responses (processed, then 502), plain 5xx, secondary rate limits and 429 on every write we make.
     gh.inject(r"/pulls$", [500, secondary(0), after(502)], method="POST")

@@ -22,10 +22,9 @@ from modelpromote.providers.github import GitHub, Settings, settings_from_env
 from modelpromote.sandbox.emulator import GitHubEmulator, Request, Response
 from modelpromote.sandbox.faults import Fault, primary, secondary
 from modelpromote.sandbox.gitrepo import init_bare
-from tests.app.test_pull_request_flow import ENV, MODEL, VERSION, registry_text
 from tests.bench.gen_manifest import generate
 from tests.contract.openapi import check_exchange
-from tests.support.github import EXAMPLE, MANIFEST, TEAMS, USERS, cli_env
+from tests.support.github import ENV, EXAMPLE, MANIFEST, MODEL, TEAMS, USERS, VERSION, cli_env, registry_text
 from tests.support.github import client as pygithub
 
 

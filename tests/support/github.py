@@ -58,3 +58,25 @@ def cli_env(gh: GitHubEmulator, login: str, **extra: str) -> dict[str, str]:
         "MODELPROMOTE_GITHUB_MAX_WAIT": "1",
         **extra,
     }
+
+
+# A promotion ready for production: what the PR flow and the client tests open.
+MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
+
+
+def registry_text() -> str:
+    """The example registry with a final 1.3.0 soaked in staging, ready for production."""
+    t = EXAMPLE.read_text(encoding="utf-8")
+    t = t.replace("      staging: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4\n", f"      staging: {VERSION}\n")
+    t = t.replace('to: claude-3-5-sonnet-v1.3.0-rc.1_prompt-v4, at: "2026-05-16T14:30:00Z"', f'to: {VERSION}, at: "2026-05-16T14:30:00Z"')
+    t = t.replace("    experiments:\n      staging: {control: claude-3-5-sonnet-v1.2.3, weight: 50, salt: cs-v1.3.0-ab}\n", "")
+    return t.replace(
+        "version_history:\n",
+        "version_history:\n"
+        "  - version: claude-3-5-sonnet-v1.3.0\n"
+        "    base_model: claude-3-5-sonnet\n"
+        "    status: stable\n"
+        '    changelog: "Improved accuracy on math reasoning by 7%, latency -200ms"\n'
+        "    fallback: claude-3-5-sonnet-v1.2.3\n",
+        1,
+    )
