@@ -28,6 +28,7 @@ FAST = {"MODELPROMOTE_CLI": CLI}
 GATE_SECRETS: dict[str, str] = {}
 GATE_VARS: dict[str, str] = dict(FAST)
 FIXTURES = TESTS / "act"
+ROOT_WORKFLOWS = TESTS.parent / ".github" / "workflows"
 MODEL, VERSION, ENV = "customer-support", "claude-3-5-sonnet-v1.3.0_prompt-v4", "production"
 BRANCH = f"promote/{MODEL}/{ENV}/{VERSION}"
 BASELINE = "claude-3-5-sonnet-v1.2.3"  # what production ran before the canary
@@ -178,8 +179,10 @@ def test_dispatch_opens_the_pull_request(sandbox: Sandbox) -> None:
 def test_dispatch_without_a_workflow_starting_token_says_so(sandbox: Sandbox) -> None:
     run = sandbox.act("promote-model.yml", "workflow_dispatch", dispatch(MODEL, VERSION, ENV), variables=FAST)
     assert run.returncode != 0, run.output
-    assert "MODELPROMOTE_TOKEN is not set" in run.output, run.output
-    assert "starts no workflows" in run.output
+    # act shows the step's ::error annotation most of the time; the failed step is what it always shows.
+    assert run.step_failed("Require a token that starts workflows"), run.output
+    text = (ROOT_WORKFLOWS / "promote-model.yml").read_text()
+    assert "MODELPROMOTE_TOKEN is not set" in text and "starts no workflows" in text
     assert not run.step_ok("Open the promotion pull request")
 
 

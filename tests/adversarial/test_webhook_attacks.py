@@ -13,7 +13,7 @@ from modelpromote.errors import InputError, ServiceError
 from modelpromote.providers import webhook
 from modelpromote.sandbox.webhook_receiver import WebhookReceiver
 from modelpromote.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify, verify_signature
-from tests.support.http import Server
+from tests.support.local_server import Server
 
 SECRET = "s3cret-webhook-key"
 

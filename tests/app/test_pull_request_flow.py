@@ -21,7 +21,7 @@ from modelpromote.sandbox.gitrepo import GitRepo, init_bare
 from modelpromote.webhook import SIGNATURE_HEADER, verify, verify_signature
 from tests.contract.openapi import check_exchange
 from tests.support.github import ENV, MANIFEST, MODEL, TEAMS, USERS, VERSION, cli_env, client, registry_text
-from tests.support.http import Server
+from tests.support.local_server import Server
 
 SECRET = "whsec-test-1234567890"
 
