@@ -131,7 +131,7 @@ def _head_check(head_text: str | None, manifest_path: str) -> tuple[Check, Manif
 
 
 def _owners_of(gh: GitHubPort, base: Manifest, models: tuple[str, ...]) -> frozenset[str] | None:
-    owners = [o for name in models if (m := base.model(name)) is not None for o in m.owners]
+    owners = sorted({o for name in models if (m := base.model(name)) is not None for o in m.owners})
     return resolve_owners(gh, owners)
 
 
@@ -158,7 +158,11 @@ def _judge_change(gh: GitHubPort, info: PullInfo, manifest_path: str, tip: str, 
     base_m = valid_manifest(base_text, f"{manifest_path}@{tip[:12]}")
     check, head_m = _head_check(gh.read_file(manifest_path, info.head_sha), manifest_path)
     parts = classify(base_m, head_m, files, _models_dir(manifest_path)) if head_m is not None else []
-    needs = [Need(p.what, p.required, _owners_of(gh, base_m, p.owners_of)) for p in parts]
+    resolved: dict[tuple[str, ...], frozenset[str] | None] = {}  # one team lookup per set of models, not per part
+    for p in parts:
+        if p.owners_of not in resolved:
+            resolved[p.owners_of] = _owners_of(gh, base_m, p.owners_of)
+    needs = [Need(p.what, p.required, resolved[p.owners_of]) for p in parts]
     if head_m is not None and not parts:
         needs = [Need("comments and formatting only", 0)]
     reviews = gh.reviews(info.number)
@@ -216,17 +220,7 @@ def _judge_promotion(
     if base_text is None:
         raise CheckFailed(Finding("MP714", f"no {manifest_path} at the base of #{number} ({base_point[:12]})"))
     base_m = valid_manifest(base_text, f"{manifest_path}@{base_point[:12]}")
-    extra: list[Check] = []
-    if head_text is None:
-        extra.append(Check("manifest", False, f"{manifest_path} is missing at the head", "MP714"))
-    else:
-        loaded = load_text(head_text, manifest_path)
-        errors = [f for f in loaded.findings if f.severity == "error"]
-        first = f": {errors[0].where()} {errors[0].message}" if errors else ""
-        extra.append(
-            Check("manifest", loaded.ok, "the manifest at the head validates" if loaded.ok else f"invalid at the head{first}",
-                  None if loaded.ok else "MP714")
-        )
+    extra: list[Check] = [_head_check(head_text, manifest_path)[0]]
     plan = plan_promotion(base_m, PromotionRequest(model, version, env, breaking=True), now)
     failed = "; ".join(r.message for r in plan.failures)
     extra.append(
