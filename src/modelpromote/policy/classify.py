@@ -78,7 +78,7 @@ def _ref(ref: str) -> tuple[str, int | None]:
     return v.model_version, v.prompt
 
 
-def _live_envs(m: Manifest, model: Model) -> set[str]:
+def _live_envs(model: Model) -> set[str]:
     return set(model.environments) | set(model.canary) | set(model.experiments) | set(model.shadow)
 
 
@@ -111,7 +111,7 @@ def _model_parts(base: Manifest, b: Model | None, h: Model | None, name: str) ->
     if b is None:
         assert h is not None
         return [Part("model", f"new model {name}", _strictest(base, h.environments), ())]
-    strict = _strictest(base, _live_envs(base, b))
+    strict = _strictest(base, _live_envs(b))
     if h is None:
         return [Part("model", f"removal of {name}", strict, (name,))]
     parts: list[Part] = []
@@ -134,7 +134,7 @@ def _model_parts(base: Manifest, b: Model | None, h: Model | None, name: str) ->
                 Part("pointer", f"what {name} runs in {env} (by hand, not a promote/ or health branch)", _strictest(base, [env]), (name,))
             )
     if b.hold is not None and h.hold is None:
-        envs = [b.hold.env] if b.hold.env else list(_live_envs(base, b))
+        envs = [b.hold.env] if b.hold.env else list(_live_envs(b))
         parts.append(Part("hold-clear", f"lifting the hold on {name}", _strictest(base, envs), (name,)))
     elif _dump(b.hold) != _dump(h.hold):
         parts.append(Part("safety", f"a hold on {name}", 0, (name,)))
