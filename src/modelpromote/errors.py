@@ -10,6 +10,7 @@ must return:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -174,18 +175,24 @@ CODES: dict[str, tuple[str, str]] = {
 
 # -- redaction: one layer every message, hint and --json error goes through --------------------------
 
-# user:password@ (or a bare token@) in any URL.
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#@]+@")
-# query (or fragment) parameters that carry secrets: ?token=, access_token=, key=, api_key=, sig=, ...
-_SECRET_PARAM = re.compile(
-    r"(?i)([?&#;](?:[a-z0-9_.-]*(?:token|secret|passw(?:or)?d|pass|pwd|key|sig|signature|auth|credential|session)"
-    r"[a-z0-9_.-]*)=)[^&#\s'\"]+"
-)
-# Well-known token shapes (GitHub, Slack, bearer headers, HMAC signatures).
-_TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,})"
-    r"|(?i:(?<=bearer )|(?<=token )|(?<=basic ))[A-Za-z0-9._~+/=-]{16,}"
-)
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compiled on the first message, not at import: every verb imports this module, few print errors."""
+    # user:password@ (or a bare token@) in any URL.
+    userinfo = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#@]+@")
+    # query (or fragment) parameters that carry secrets: ?token=, access_token=, key=, api_key=, sig=, ...
+    secret_param = re.compile(
+        r"(?i)([?&#;](?:[a-z0-9_.-]*(?:token|secret|passw(?:or)?d|pass|pwd|key|sig|signature|auth|credential|session)"
+        r"[a-z0-9_.-]*)=)[^&#\s'\"]+"
+    )
+    # Well-known token shapes (GitHub, Slack, bearer headers, HMAC signatures).
+    token_shapes = re.compile(
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{16,})"
+        r"|(?i:(?<=bearer )|(?<=token )|(?<=basic ))[A-Za-z0-9._~+/=-]{16,}"
+    )
+    return userinfo, secret_param, token_shapes
+
+
 REDACTED = "***"
 _SECRETS: set[str] = set()
 
@@ -206,9 +213,10 @@ def redact(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
-    text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
-    return _TOKEN_SHAPES.sub(REDACTED, text)
+    userinfo, secret_param, token_shapes = _patterns()
+    text = userinfo.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    text = secret_param.sub(lambda m: m.group(1) + REDACTED, text)
+    return token_shapes.sub(REDACTED, text)
 
 
 def clean_secret(value: str | None, name: str, *, code: str) -> str | None:

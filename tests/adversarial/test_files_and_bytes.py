@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.manifests import MANIFEST, NOW_ARG
-from tests.support.paths import EXAMPLE
 
 EXE = str(Path(sys.executable).parent / "modelpromote")
 
@@ -20,15 +18,6 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MODELPROMOTE_"))}
     return subprocess.run([EXE, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    from tests.support.manifests import with_prompts
-
-    dst = tmp_path / "manifest.yaml"
-    shutil.copy(EXAMPLE, dst)
-    with_prompts(tmp_path)
-    return dst
 
 
 def _results(tmp_path: Path) -> Path:

@@ -8,7 +8,6 @@ Each case runs the real console script.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +20,7 @@ from hypothesis import strategies as st
 from modelpromote.errors import InputError
 from modelpromote.gates.eval import parse_results
 from tests.support.health import AT, REGISTRY, metrics
-from tests.support.manifests import MANIFEST, with_prompts
-from tests.support.paths import EXAMPLE
+from tests.support.manifests import MANIFEST
 
 EXE = str(Path(sys.executable).parent / "modelpromote")
 
@@ -125,13 +123,6 @@ def test_bad_max_results_bytes_is_a_clear_error(tmp_path: Path, value: str) -> N
     else:
         clear(r, "MP302")
 
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    dst = tmp_path / "manifest.yaml"
-    shutil.copy(EXAMPLE, dst)
-    with_prompts(tmp_path)
-    return dst
 
 
 @pytest.mark.parametrize(
