@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,13 @@ from click.testing import CliRunner, Result
 from modelpromote.cli import main
 from tests.support.manifests import with_prompts
 from tests.support.paths import EXAMPLE
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The status cache of every run (in-process and subprocesses) lives in the session's temp
+    dir: tests never read or fill the developer's ~/.cache/modelpromote."""
+    os.environ["MODELPROMOTE_CACHE_DIR"] = str(tmp_path_factory.mktemp("modelpromote-cache"))
 
 
 @pytest.fixture

@@ -64,13 +64,16 @@ def check_sha(option: str, value: str) -> None:
 
 def require_model_env(m: Manifest, model: str | None, env: str | None, where: str) -> tuple[Model | None, Environment | None]:
     """The named model and ladder environment (either may be None: not asked); unknown ones are MP301 / MP204 (exit 2)."""
-    found_model = None if model is None else m.model(model)
-    if model is not None and found_model is None:
-        _unknown("MP301", f"no model {model!r} in {where}", model, [x.name for x in m.models], "models")
-    found_env = None if env is None else m.env(env)
-    if env is not None and found_env is None:
-        _unknown("MP204", f"no environment {env!r} on the ladder in {where}", env, [e.name for e in m.environments], "the ladder")
-    return found_model, found_env
+    require_known(model, env, [x.name for x in m.models], [e.name for e in m.environments], where)
+    return (None if model is None else m.model(model)), (None if env is None else m.env(env))
+
+
+def require_known(model: str | None, env: str | None, models: list[str], envs: list[str], where: str) -> None:
+    """:func:`require_model_env` on the names alone (a manifest known only by its names: the status cache)."""
+    if model is not None and model not in models:
+        _unknown("MP301", f"no model {model!r} in {where}", model, models, "models")
+    if env is not None and env not in envs:
+        _unknown("MP204", f"no environment {env!r} on the ladder in {where}", env, envs, "the ladder")
 
 
 def _unknown(code: str, message: str, name: str, names: list[str], listing: str) -> NoReturn:

@@ -93,7 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not version:
         raise pytest.UsageError("modelpromote: --model needs a version: --model-version V (or --version V)")
     try:
-        from .cli.common import load_valid
+        from .app.store import load_valid
         from .gates.eval import parse_results, resolve_rules
         from .gates.eval.target import resolve_target
         from .providers.results_file import read_results

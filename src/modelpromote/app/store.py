@@ -76,13 +76,34 @@ class ManifestStore(Protocol):
 def load_document(where: str, raw: bytes, *, commit: str | None = None, must_validate: bool = True) -> Document:
     """Decode and load ``raw``; refuse (MP418, exit 1) a manifest that does not validate."""
     from ..manifest.load import load_from_source
-    from ..manifest.source import decode, parse
+    from ..manifest.raw import decode
+    from ..manifest.source import parse
     from ..manifest.verify import blob_sha
 
     loaded = load_from_source(parse(decode(raw, where), where))
     if must_validate and not loaded.ok:
         raise CheckFailed([*loaded.findings, Finding("MP418", f"{where} does not validate; refusing to act on it", where)])
     return Document(where, raw, blob_sha(raw), loaded, commit)
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A manifest file that validated, for a reader: the model, its source positions, its prompt texts."""
+
+    manifest: Manifest
+    source: Source
+    prompts: dict[tuple[str, int], str]
+
+
+def load_valid(path: str) -> Valid:
+    """Load the manifest file at ``path``; one that does not validate stops with its findings (MP103, exit 1)."""
+    from ..manifest.load import load_manifest
+
+    loaded = load_manifest(path)
+    if loaded.manifest is None or not loaded.ok:
+        hint = f"run `modelpromote validate {path}`"
+        raise CheckFailed([*loaded.findings, Finding("MP103", "the manifest does not validate; fix it first", path, hint=hint)])
+    return Valid(loaded.manifest, loaded.source, loaded.prompts)
 
 
 def check_expected_sha(where: str, sha: str, expect_sha: str | None) -> None:
@@ -134,7 +155,7 @@ class LocalStore:
             os.close(fd)  # closing releases the lock
 
     def read(self) -> Document:
-        from ..manifest.source import read_bytes
+        from ..manifest.raw import read_bytes
         from ..manifest.verify import blob_sha
 
         raw = read_bytes(self.path)  # missing / directory / too large: located InputErrors

@@ -8,21 +8,23 @@ No verb prints a traceback: errors are findings with a location and a fix.  Heav
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import __version__
-from ..errors import Finding, InputError, ModelpromoteError
-from ..report import findings as render
+from .top_level import HELP, MAX_WIDTH, PROG, VERBS
 
+# Only what `modelpromote --help` needs is imported here; the rest is imported where it is used,
+# so the top-level help costs Python, click and this module (docs/benchmarks.md, issue 12).
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..app.store import LocalStore, WriteResult
+    from ..errors import Finding
     from ..providers.github import GitHub
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +35,8 @@ SECRET_ENV = ("GITHUB_TOKEN", "MODELPROMOTE_WEBHOOK_SECRET", "MODELPROMOTE_PROME
 
 
 def echo_json(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
@@ -41,9 +45,13 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import ModelpromoteError
+
         try:
             return fn(*args, **kwargs)
         except ModelpromoteError as exc:
+            from ..report import findings as render
+
             if kwargs.get("as_json"):
                 echo_json({"ok": False, "exit_code": exc.exit_code, "findings": [f.to_json() for f in exc.findings]})
             else:
@@ -56,6 +64,7 @@ def handle_errors(fn: F) -> F:
 
 def annotate(findings: list[Finding]) -> None:
     from ..providers.files import in_github_actions
+    from ..report import findings as render
     from .github_output import state
 
     if in_github_actions() and findings:
@@ -69,44 +78,10 @@ def json_option(fn: F) -> F:
 
 def manifest_option(fn: F) -> F:
     return click.option(
-        "--manifest",
-        "-m",
-        "manifest_path",
-        default=DEFAULT_MANIFEST,
-        show_default=True,
-        envvar="MODELPROMOTE_MANIFEST",
+        "--manifest", "-m", "manifest_path", default=DEFAULT_MANIFEST, show_default=True, envvar="MODELPROMOTE_MANIFEST",
         type=click.Path(dir_okay=True),
         help="The manifest file (env: MODELPROMOTE_MANIFEST).",
     )(fn)
-
-
-# verb -> (module in this package, one line for `modelpromote --help`).  A verb's module is
-# imported only when that verb runs (or its own --help is asked for), so `status` never pays for
-# PyGithub and `--help` imports no verb at all.
-VERBS: dict[str, tuple[str, str]] = {
-    "validate": ("manifest_verbs", "Check a manifest: shape, versions, pointers, ladder, fallback chains."),
-    "status": ("manifest_verbs", "What is live where: model x environment, version, status, since, rollout."),
-    "schema": ("schema_verbs", "Print the manifest's JSON Schema (for editors and CI)."),
-    "migrate": ("schema_verbs", "Rewrite the article's flat manifest into the canonical form, keeping comments."),
-    "plan": ("plan_verbs", "Would promoting MODEL to VERSION in ENV be allowed, and why (not)?"),
-    "promote": ("plan_verbs", "Apply an allowed plan: set MODEL's ENV pointer to VERSION and log it."),
-    "release": ("release_verbs", "Add the next version of base model BASE to the catalogue."),
-    "retire": ("release_verbs", "Mark old, unused catalogue versions retired."),
-    "rollback": ("incident_verbs", "Put MODEL in ENV back on an earlier, verified version."),
-    "fail": ("incident_verbs", "Record that VERSION failed a gate for MODEL in ENV."),
-    "hold": ("incident_verbs", "Stop (or, with --clear, resume) automatic promotion of MODEL."),
-    "eval": ("eval_verbs", "Judge eval results against thresholds, with confidence intervals."),
-    "pr": ("pr_verbs", "Open (or update) the pull request that promotes MODEL to VERSION in ENV."),
-    "gate": ("gate_verbs", "The approval gate of a pull request, reported on its head commit."),
-    "deploy": ("deploy_verbs", "Start what a merge changed: GitHub Deployments and a signed webhook."),
-    "health": ("health_verbs", "Advance, hold or roll back every live canary and recent promotion."),
-    "experiment": ("experiment_verbs", "Compare an experiment's treatment arm with its control arm, metric by metric."),
-    "drift": ("drift_verbs", "Compare the manifest on main with what is deployed; list each mismatch."),
-    "export": ("runtime_verbs", "Compile the manifest into the JSON runtime config for one environment."),
-    "init": ("init_verbs", "Adopt modelpromote where models are already live: manifest, log, workflows, checklist."),
-    "adopt": ("init_verbs", "Same as init."),
-    "demo": ("demo_verbs", "Run the whole promotion story in a sandbox: offline, about 10 seconds."),
-}
 
 
 def _with_github_output(name: str, cmd: click.Command) -> None:
@@ -145,32 +120,10 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, VERBS[name][1]) for name in self.list_commands(ctx)])
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="modelpromote")
+@click.group(cls=LazyGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": MAX_WIDTH})
+@click.version_option(__version__, prog_name=PROG)
 def main() -> None:
-    """GitOps model versioning and promotion.
-
-    models/manifest.yaml is the registry: the versions that exist, which one is
-    live in each environment, and the log of every promotion.  Every change is a
-    reviewed pull request.
-
-    \b
-    Look:      validate, status, schema, migrate
-    Release:   release (next rc / finalize), eval (judge results against thresholds)
-    Promote:   plan -> pr (opens the PR) -> gate (approvals) -> deploy (on merge)
-               promote (apply locally), rollback, fail, hold, retire
-    Watch:     health (advance / hold / roll back canaries), drift
-    Apps:      export (runtime config for modelpromote.runtime)
-
-    \b
-    Start here:
-      modelpromote demo        (the whole story in a sandbox: offline, ~10 s)
-      modelpromote validate
-      modelpromote status
-      modelpromote plan customer-support claude-3-5-sonnet-v1.3.0 --to production
-
-    Exit codes: 0 ok, 1 a check said no, 2 bad input or usage, 3 a service failed.
-    """
+    # The help is HELP (cli/top_level.py), which `modelpromote --help` prints without click.
     from ..errors import register_secret
 
     for name in SECRET_ENV:
@@ -245,6 +198,10 @@ def parse_time(value: str | None, option: str = "--now") -> datetime:
     Decisions never read the clock themselves (policy/ and gates/ take ``now``); only this does,
     so every verb can replay a past moment.  A timestamp without a zone means UTC.
     """
+    from datetime import datetime, timezone
+
+    from ..errors import Finding, InputError
+
     if not value:
         return datetime.now(timezone.utc)
     try:
@@ -281,22 +238,6 @@ def show_write(result: WriteResult, as_json: bool) -> None:
         from ..report.safe import term
 
         click.echo(term(result.summary))
-
-
-def load_valid(path: str) -> Any:
-    """Load a manifest that must be valid; otherwise stop with its findings (exit 1)."""
-    from ..errors import CheckFailed
-    from ..manifest.load import load_manifest
-
-    loaded = load_manifest(path)
-    if not loaded.ok:
-        raise CheckFailed(
-            [
-                *loaded.findings,
-                Finding("MP103", "the manifest does not validate; fix it first", path, hint=f"run `modelpromote validate {path}`"),
-            ]
-        )
-    return loaded
 
 
 def run() -> None:  # pragma: no cover - exercised via the console script

@@ -96,7 +96,7 @@ def eval_cmd(results_path: str, fmt: str, baseline_path: str | None, baseline_fo
     flags_only = threshold is not None or bool(metric_specs)
     # Flags make the manifest optional (an ad-hoc check); without flags its policies are the rules.
     if not flags_only or os.path.exists(manifest_path):
-        from .common import load_valid
+        from ..app.store import load_valid
 
         loaded = load_valid(manifest_path)
         manifest, source = loaded.manifest, loaded.source

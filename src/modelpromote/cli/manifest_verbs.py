@@ -8,7 +8,7 @@ import click
 
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..report import findings as render
-from .common import annotate, echo_json, handle_errors, json_option, load_valid, main, manifest_option
+from .common import annotate, echo_json, handle_errors, json_option, main, manifest_option
 
 # -- validate ---------------------------------------------------------------------------------
 
@@ -71,18 +71,19 @@ def status(model: str | None, env_name: str | None, manifest_path: str, as_json:
     "since" comes from the promotions log; a rollout column shows a canary's weight or an A/B
     split, and a hold placed by a rollback.
 
+    The manifest must validate.  While it, its prompt files and modelpromote are unchanged, the
+    answer comes from a per-user cache ($MODELPROMOTE_CACHE_DIR, else ~/.cache/modelpromote)
+    without validating again; MODELPROMOTE_NO_CACHE=1 turns that off.
+
     \b
     Examples:
       modelpromote status
       modelpromote status --model customer-support --env production --json
     """
-    from ..manifest.query import live_rows
-    from ..naming import require_model_env
+    from ..app.status import live_status
     from ..report.table import table
 
-    m = load_valid(manifest_path).manifest
-    require_model_env(m, model, env_name, manifest_path)
-    rows = live_rows(m, model, env_name)
+    rows = live_status(manifest_path, model, env_name).rows
     if as_json:
         echo_json({"ok": True, "rows": [r.to_json() for r in rows]})
         return

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import Finding, InputError
-from .common import echo_json, handle_errors, json_option, load_valid, main, manifest_option
+from .common import echo_json, handle_errors, json_option, main, manifest_option
 
 
 @main.command()
@@ -35,6 +35,7 @@ def export(env_name: str, out: str | None, manifest_path: str, as_json: bool) ->
       modelpromote export --env staging | jq '.models["customer-support"].split'
       modelpromote export --env production --out deploy/runtime.json --json
     """
+    from ..app.store import load_valid
     from ..policy.export import compile_runtime, skipped_models
     from ..providers.files import write_atomic
     from ..providers.revision import manifest_revision

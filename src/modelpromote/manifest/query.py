@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..versions import VersionError, parse_version
-from .schema import Environment, Manifest, Model, Promotion
+# Annotations only: a LiveRow read back from the status cache (app/status.py) must not pay for
+# pydantic and the schema, which is what the cache is there to skip.
+if TYPE_CHECKING:
+    from .schema import Environment, Manifest, Model, Promotion
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,11 @@ class LiveRow:
         d = asdict(self)
         d["since"] = self.since.isoformat() if self.since else None
         return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> LiveRow:
+        """The inverse of :meth:`to_json`."""
+        return cls(**{**d, "since": datetime.fromisoformat(d["since"]) if d["since"] else None})
 
 
 def last_promotion(m: Manifest, model: str, env: str, to: str | None = None) -> Promotion | None:
@@ -46,6 +53,8 @@ def cells(m: Manifest, model: str | None = None, env: str | None = None) -> Iter
 
 
 def live_rows(m: Manifest, model: str | None = None, env: str | None = None) -> list[LiveRow]:
+    from ..versions import VersionError, parse_version
+
     status = {v.version: v.status for v in m.version_history}
     rows: list[LiveRow] = []
     for mod, e in cells(m, model, env):

@@ -18,9 +18,7 @@ Files are size-checked before they are read and must be UTF-8.
 from __future__ import annotations
 
 import gc
-import os
 import re
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 import yaml
 
 from ..errors import Finding, InputError
+from .raw import read_text
 
 try:  # libyaml is in PyYAML's wheels; the pure parser is a slow but correct fallback.
     from yaml import CSafeLoader as _Loader
@@ -37,15 +36,7 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
 
 PathKey = tuple[str | int, ...]
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 MAX_NODES = 5_000_000  # ~30x the 1,000-model / 20,000-version benchmark manifest
-
-
-def max_bytes() -> int:
-    try:
-        return int(os.environ.get("MODELPROMOTE_MAX_BYTES", DEFAULT_MAX_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -94,57 +85,6 @@ class Source:
 
 
 # -- reading ---------------------------------------------------------------------------------
-
-
-def read_text(path: str) -> str:
-    """Read ``path`` as UTF-8 text, refusing what cannot be a manifest before reading it."""
-    return decode(read_bytes(path), path)
-
-
-def read_bytes(path: str) -> bytes:
-    """The bytes of ``path``, refusing what cannot be a manifest (missing, a directory, too large) before reading it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(Finding("MP001", f"{path}: no such file", path)) from None
-    except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(
-            Finding(
-                "MP002",
-                f"{path} is a directory, not a manifest file",
-                path,
-                hint=f"pass {os.path.join(path, 'manifest.yaml')} or the file itself",
-            )
-        )
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(Finding("MP002", f"{path} is not a regular file", path))
-    limit = max_bytes()
-    if st.st_size > limit:
-        raise InputError(Finding("MP003", f"{path} is {st.st_size:,} bytes; the limit is {limit:,}", path))
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
-    except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
-    if len(raw) > limit:  # grew since stat
-        raise InputError(Finding("MP003", f"{path} is over the {limit:,}-byte limit", path))
-    return raw
-
-
-def decode(raw: bytes, path: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError(
-            Finding("MP004", f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8", path, line, col)
-        ) from None
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -243,15 +183,27 @@ def check_characters(text: str, path: str) -> None:
         line, col = line_col(text, m.start())
         ch = m.group(0)
         raise InputError(
-            Finding("MP005", f"control character U+{ord(ch):04X} is not allowed in YAML", path, line, col,
-                    hint="remove it (a NUL byte usually means a binary or corrupted file)")
+            Finding(
+                "MP005",
+                f"control character U+{ord(ch):04X} is not allowed in YAML",
+                path,
+                line,
+                col,
+                hint="remove it (a NUL byte usually means a binary or corrupted file)",
+            )
         )
     m = _LONE_CR.search(text)
     if m:
         line, col = line_col(text, m.start())
         raise InputError(
-            Finding("MP005", "carriage return without a line feed (CR-only line endings are not supported)", path, line, col,
-                    hint="convert the line endings to LF (or CRLF), e.g. `tr '\\r' '\\n'`")
+            Finding(
+                "MP005",
+                "carriage return without a line feed (CR-only line endings are not supported)",
+                path,
+                line,
+                col,
+                hint="convert the line endings to LF (or CRLF), e.g. `tr '\\r' '\\n'`",
+            )
         )
 
 
