@@ -195,7 +195,7 @@ def test_importing_the_runtime_loads_nothing_heavy() -> None:
     assert r.stdout.strip() == "False"
     # ... and the probe is able to see a heavy import when there is one.
     r = subprocess.run(
-        [sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli,")],
+        [sys.executable, "-c", code.replace("import modelpromote.runtime,", "import modelpromote.cli.common,")],
         capture_output=True,
         text=True,
         check=True,

@@ -84,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         required.setdefault(branch, []).append((context, int(app) if app else None))
     for branch, checks in required.items():
         emu.set_required_checks(branch, checks)
+    stop = threading.Event()
+    # Before the URL is printed: a caller may stop the emulator as soon as it has read it.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     emu.start()
     print(emu.url, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
     emu.stop()
