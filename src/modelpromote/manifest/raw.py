@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 
 from ..errors import Finding, InputError
 
@@ -28,33 +29,44 @@ def read_text(path: str) -> str:
 
 def read_bytes(path: str) -> bytes:
     """The bytes of ``path``, refusing what cannot be a manifest (missing, a directory, too large) before reading it."""
+    return read_bounded(path, max_bytes(), directory_hint=f"pass {os.path.join(path, 'manifest.yaml')} or the file itself")
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """The codes (and hints) a reader of one kind of file gives its refusals."""
+
+    missing: str = "MP001"
+    unreadable: str = "MP010"
+    not_a_file: str = "MP002"
+    too_large: str = "MP003"
+    missing_hint: str | None = None
+    too_large_hint: str | None = None
+
+
+def read_bounded(path: str, limit: int, refusals: Refusals = Refusals(), *, directory_hint: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them, checked before reading
+    (a huge file is never read) and after (it may grow); every refusal is a located InputError."""
+    r = refusals
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputError(Finding("MP001", f"{path}: no such file", path)) from None
+        raise InputError(Finding(r.missing, f"{path}: no such file", path, hint=r.missing_hint)) from None
     except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
+        raise InputError(Finding(r.unreadable, f"{path}: {exc.strerror}", path)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(
-            Finding(
-                "MP002",
-                f"{path} is a directory, not a manifest file",
-                path,
-                hint=f"pass {os.path.join(path, 'manifest.yaml')} or the file itself",
-            )
-        )
+        raise InputError(Finding(r.not_a_file, f"{path} is a directory, not a file", path, hint=directory_hint))
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(Finding("MP002", f"{path} is not a regular file", path))
-    limit = max_bytes()
+        raise InputError(Finding(r.not_a_file, f"{path} is not a regular file", path))
     if st.st_size > limit:
-        raise InputError(Finding("MP003", f"{path} is {st.st_size:,} bytes; the limit is {limit:,}", path))
+        raise InputError(Finding(r.too_large, f"{path} is {st.st_size:,} bytes; the limit is {limit:,}", path, hint=r.too_large_hint))
     try:
         with open(path, "rb") as fh:
             raw = fh.read(limit + 1)
     except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
+        raise InputError(Finding(r.unreadable, f"{path}: {exc.strerror}", path)) from None
     if len(raw) > limit:  # grew since stat
-        raise InputError(Finding("MP003", f"{path} is over the {limit:,}-byte limit", path))
+        raise InputError(Finding(r.too_large, f"{path} is over the {limit:,}-byte limit", path, hint=r.too_large_hint))
     return raw
 
 

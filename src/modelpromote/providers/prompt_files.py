@@ -14,27 +14,13 @@ import stat
 
 from ..errors import Finding, InputError
 from ..manifest.prompts import MAX_PROMPT_BYTES
+from ..manifest.raw import Refusals, read_bounded
 
 
 def read_source(path: str) -> str:
     """The text of the prompt file the user hands to ``release --prompt`` (UTF-8, bytes kept)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(Finding("MP216", f"{path}: no such file", path, hint="pass the path of the new prompt text")) from None
-    except OSError as exc:
-        raise InputError(Finding("MP425", f"{path}: {exc.strerror}", path)) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(Finding("MP425", f"{path}: not a regular file", path))
-    if st.st_size > MAX_PROMPT_BYTES:
-        raise InputError(Finding("MP425", f"{path}: {st.st_size:,} bytes; a prompt file may have at most {MAX_PROMPT_BYTES:,}", path))
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_PROMPT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(Finding("MP425", f"{path}: {exc.strerror}", path)) from None
-    if len(raw) > MAX_PROMPT_BYTES:
-        raise InputError(Finding("MP425", f"{path}: over the {MAX_PROMPT_BYTES:,}-byte limit", path))
+    refusals = Refusals("MP216", "MP425", "MP425", "MP425", missing_hint="pass the path of the new prompt text")
+    raw = read_bounded(path, MAX_PROMPT_BYTES, refusals)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ..errors import Finding, InputError
+from ..manifest.raw import Refusals, read_bounded
 
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 
@@ -22,23 +23,8 @@ def max_bytes() -> int:
 
 
 def read_results(path: str) -> bytes:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(Finding("MP001", f"{path}: no such file", path, hint="check the path passed to --results / --baseline")) from None
-    except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
-    if not os.path.isfile(path):
-        raise InputError(Finding("MP002", f"{path} is not a regular file", path, hint="pass the results file, not a directory"))
-    limit = max_bytes()
-    if st.st_size > limit:
-        raise InputError(Finding("MP003", f"{path} is {st.st_size} bytes, over the {limit}-byte limit", path,
-                                 hint="raise MODELPROMOTE_MAX_RESULTS_BYTES, or pass a results file without per-sample logs"))
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise InputError(Finding("MP010", f"{path}: {exc.strerror}", path)) from None
-    if len(data) > limit:  # grew since stat
-        raise InputError(Finding("MP003", f"{path} is over the {limit}-byte limit", path))
-    return data
+    hints = Refusals(
+        missing_hint="check the path passed to --results / --baseline",
+        too_large_hint="raise MODELPROMOTE_MAX_RESULTS_BYTES, or pass a results file without per-sample logs",
+    )
+    return read_bounded(path, max_bytes(), hints, directory_hint="pass the results file, not a directory")
