@@ -105,8 +105,9 @@ def _hostile_workspace(tmp_path: Path) -> tuple[Path, Path]:
     return ws, marker
 
 
-def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path) -> None:
-    """The real cold path (network: fetches the pinned uv and the dependencies)."""
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path, installer: str) -> None:
+    """The real cold paths (network: the pinned uv and the dependencies; pip is the fallback)."""
     ws, marker = _hostile_workspace(tmp_path)
     out = tmp_path / "out"
     out.touch()
@@ -117,14 +118,18 @@ def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path) -> None:
         "RUNNER_TEMP": str(tmp_path / "temp"),
         "RUNNER_TOOL_CACHE": str(tmp_path / "tc"),
         "RUNNER_OS": "Linux",
+        "MODELPROMOTE_INSTALLER": installer,
     }
     (tmp_path / "temp").mkdir()
     r = subprocess.run(["bash", str(LIB / "install.sh")], cwd=ws, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not marker.exists(), f"ran code from the workspace: {marker.read_text()}"
-    assert "building it with pip" not in r.stdout + r.stderr  # uv built it, ignoring the workspace's uv.toml
+    assert "building it with pip" not in r.stdout + r.stderr  # uv (when asked) built it, ignoring the workspace's uv.toml
     cli = Path(out.read_text().strip().removeprefix("cli="))
     assert cli.name == "modelpromote" and os.access(cli, os.X_OK)
     assert subprocess.run([str(cli), "--version"], capture_output=True, check=False).returncode == 0
-    uv = next((tmp_path / "tc" / "modelpromote").glob("uv-*/uv"))
-    assert get_uv().VERSION in subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=True).stdout
+    uvs = list((tmp_path / "tc" / "modelpromote").glob("uv-*/uv"))
+    if installer == "pip":
+        assert not uvs
+    else:
+        assert get_uv().VERSION in subprocess.run([str(uvs[0]), "--version"], capture_output=True, text=True, check=True).stdout
