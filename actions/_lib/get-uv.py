@@ -17,6 +17,7 @@ https://pypi.org/simple/uv/ (JSON: Accept: application/vnd.pypi.simple.v1+json).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import os
 import platform
@@ -36,8 +37,7 @@ WHEELS = {
         "d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19",
     ),
     ("Linux", "x86_64", "musl"): (
-        _FILES + "fe/fe/794884de0efd3ac77a427cab21aa72c0483e100c55a42cd5cbb02c141b84/"
-        "uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl",
+        _FILES + "fe/fe/794884de0efd3ac77a427cab21aa72c0483e100c55a42cd5cbb02c141b84/uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl",
         "2c45530751517d6c3bbc69a19473f6effe47cce047bede01ffd8af7ea7b36b25",
     ),
     ("Linux", "aarch64", "glibc"): (
@@ -46,13 +46,11 @@ WHEELS = {
         "5435c5ce14a56431208ca0996416d310f1598e8c2c8ba707688985a16bb82dbe",
     ),
     ("Darwin", "x86_64", ""): (
-        _FILES + "1e/db/08e9ef4879bd667e6d7b4705e594e5bd3e4585f10fc63cb16b9fa2fac63e/"
-        "uv-0.13.9-py3-none-macosx_10_12_x86_64.whl",
+        _FILES + "1e/db/08e9ef4879bd667e6d7b4705e594e5bd3e4585f10fc63cb16b9fa2fac63e/uv-0.13.9-py3-none-macosx_10_12_x86_64.whl",
         "c16ed11e013557536b3e60065f1b912f6407bd6518e041b961e23ef9e6b4fbf5",
     ),
     ("Darwin", "arm64", ""): (
-        _FILES + "f3/a7/a8d7b074798c7fb3b26b37584b8fe2e29df2ccdc24ce7902caab2a53edbf/"
-        "uv-0.13.9-py3-none-macosx_11_0_arm64.whl",
+        _FILES + "f3/a7/a8d7b074798c7fb3b26b37584b8fe2e29df2ccdc24ce7902caab2a53edbf/uv-0.13.9-py3-none-macosx_11_0_arm64.whl",
         "66c512266d633bef48384a1f53003f41f2a8e7b36fe6e7fbfd3e0fd52d96fa63",
     ),
 }
@@ -84,9 +82,9 @@ def main() -> None:
         fail(f"no pinned wheel for {'/'.join(filter(None, key))}")
     url, sha256 = WHEELS[key]
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a fixed https URL
+        with urllib.request.urlopen(url, timeout=60) as response:
             data = response.read()
-    except OSError as e:
+    except (OSError, http.client.HTTPException) as e:  # no network, a proxy, TLS, a cut-off download
         fail(f"cannot download {url} ({e})")
     if hashlib.sha256(data).hexdigest() != sha256:
         fail(f"{url} does not have the pinned sha256 {sha256}")
