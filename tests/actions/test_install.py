@@ -105,12 +105,11 @@ def _hostile_workspace(tmp_path: Path) -> tuple[Path, Path]:
     return ws, marker
 
 
-@pytest.mark.parametrize("installer", ["uv", "pip"])
-def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path, installer: str) -> None:
-    """The real cold paths (network: the pinned uv and the dependencies; pip is the fallback)."""
-    ws, marker = _hostile_workspace(tmp_path)
+def _install(tmp_path: Path, cwd: Path, **extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run install.sh cold (network: the pinned uv and the dependencies); returns the run and its cli."""
     out = tmp_path / "out"
-    out.touch()
+    out.write_text("")
+    (tmp_path / "temp").mkdir(exist_ok=True)
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path / "home"),
@@ -118,14 +117,28 @@ def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path, installer:
         "RUNNER_TEMP": str(tmp_path / "temp"),
         "RUNNER_TOOL_CACHE": str(tmp_path / "tc"),
         "RUNNER_OS": "Linux",
-        "MODELPROMOTE_INSTALLER": installer,
+        **extra,
     }
-    (tmp_path / "temp").mkdir()
-    r = subprocess.run(["bash", str(LIB / "install.sh")], cwd=ws, env=env, capture_output=True, text=True, timeout=300, check=False)
+    r = subprocess.run(["bash", str(LIB / "install.sh")], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return r, Path(out.read_text().strip().removeprefix("cli="))
+
+
+def test_a_failing_uv_build_falls_back_to_pip(tmp_path: Path) -> None:
+    """uv cannot install (here: an unreachable index that only uv reads); pip builds it instead."""
+    r, cli = _install(tmp_path, tmp_path, UV_DEFAULT_INDEX="http://127.0.0.1:9/simple")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "uv could not build the environment; building it with pip" in r.stdout
+    assert subprocess.run([str(cli), "--version"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_a_cold_build_runs_nothing_from_the_workspace(tmp_path: Path, installer: str) -> None:
+    """The real cold paths (network: the pinned uv and the dependencies; pip is the fallback)."""
+    ws, marker = _hostile_workspace(tmp_path)
+    r, cli = _install(tmp_path, ws, MODELPROMOTE_INSTALLER=installer)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not marker.exists(), f"ran code from the workspace: {marker.read_text()}"
     assert "building it with pip" not in r.stdout + r.stderr  # uv (when asked) built it, ignoring the workspace's uv.toml
-    cli = Path(out.read_text().strip().removeprefix("cli="))
     assert cli.name == "modelpromote" and os.access(cli, os.X_OK)
     assert subprocess.run([str(cli), "--version"], capture_output=True, check=False).returncode == 0
     uvs = list((tmp_path / "tc" / "modelpromote").glob("uv-*/uv"))
