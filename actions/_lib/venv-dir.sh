@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 py=$1
 os=${RUNNER_OS:-$(uname -s)}
-py_id=$("$py" -c 'import platform, sys; print(sys.version, sys.executable, platform.machine())')
+py_id=$("$py" -I -c 'import platform, sys; print(sys.version, sys.executable, platform.machine())')
 src_hash=$(cd "$root" && find pyproject.toml src -type f \( -name '*.py' -o -name 'pyproject.toml' -o -path '*/data/*' \) \
   | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 key="modelpromote-venv-$os-$(printf '%s\n' "$os" "$py_id" "${GITHUB_ACTION_REF:-local}" "$src_hash" | sha256sum | cut -c1-16)"
