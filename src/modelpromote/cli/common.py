@@ -78,7 +78,12 @@ def json_option(fn: F) -> F:
 
 def manifest_option(fn: F) -> F:
     return click.option(
-        "--manifest", "-m", "manifest_path", default=DEFAULT_MANIFEST, show_default=True, envvar="MODELPROMOTE_MANIFEST",
+        "--manifest",
+        "-m",
+        "manifest_path",
+        default=DEFAULT_MANIFEST,
+        show_default=True,
+        envvar="MODELPROMOTE_MANIFEST",
         type=click.Path(dir_okay=True),
         help="The manifest file (env: MODELPROMOTE_MANIFEST).",
     )(fn)
